@@ -1,0 +1,32 @@
+#pragma once
+// Helpers shared by every test suite: where things are, running the binary.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace tw::test {
+
+std::filesystem::path source_dir();
+std::filesystem::path cache_dir();      // .cache/ filled by scripts/fetch-data.sh
+std::filesystem::path testdata_dir();   // Debian packages' files, extracted
+std::filesystem::path face_api_dir();   // the npm package's root folder
+std::filesystem::path trendwatch_exe();
+std::filesystem::path home_dir();       // TRENDWATCH_HOME of the test run (models installed)
+
+// A fresh empty directory under the build tree, unique per call.
+std::filesystem::path fresh_dir(const std::string& hint);
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+// Runs the trendwatch binary with argv (no shell), capturing stdout/stderr.
+// extra_env entries are "KEY=VALUE".
+RunResult run_trendwatch(const std::vector<std::string>& args,
+                         const std::vector<std::string>& extra_env = {}, int timeout_s = 300);
+// Runs any program with argv (no shell).
+RunResult run_program(const std::vector<std::string>& argv,
+                      const std::vector<std::string>& extra_env = {}, int timeout_s = 300);
+
+}  // namespace tw::test
