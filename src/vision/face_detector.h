@@ -1,0 +1,38 @@
+#pragma once
+// Face boxes with SSD MobileNetV1 (face-api's ssd_mobilenetv1 weights, as
+// ONNX).  Any image size and aspect ratio: padded bottom/right to a square,
+// resized to input_size, boxes mapped back to image pixels.
+#include <opencv2/core.hpp>
+
+#include <memory>
+#include <vector>
+
+#include "core/types.h"
+#include "models/model_dir.h"
+
+namespace tw::vision {
+
+struct DetectorOptions {
+  int input_size = 512;     // the network's square input; smaller is faster
+  float min_score = 0.5f;   // face-api's default minConfidence
+  float nms_iou = 0.5f;
+  int max_faces = 100;
+};
+
+class FaceDetector {
+ public:
+  explicit FaceDetector(const models::ModelDir& models, DetectorOptions options = {});
+  ~FaceDetector();
+  FaceDetector(FaceDetector&&) noexcept;
+  FaceDetector& operator=(FaceDetector&&) noexcept;
+
+  // bgr: CV_8UC3.  Faces sorted by score, highest first; landmarks empty.
+  std::vector<FaceDetection> detect(const cv::Mat& bgr);
+  const DetectorOptions& options() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tw::vision

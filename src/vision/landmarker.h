@@ -1,0 +1,34 @@
+#pragma once
+// 68 face landmarks (face-api's face_landmark_68 net, as ONNX) and the
+// aligned 150x150 crop that the embedder wants.
+#include <opencv2/core.hpp>
+
+#include <memory>
+#include <vector>
+
+#include "core/types.h"
+#include "models/model_dir.h"
+
+namespace tw::vision {
+
+class Landmarker {
+ public:
+  explicit Landmarker(const models::ModelDir& models);
+  ~Landmarker();
+  Landmarker(Landmarker&&) noexcept;
+  Landmarker& operator=(Landmarker&&) noexcept;
+
+  // The 68 points (image pixels) of each face box in bgr; one net call for
+  // all boxes.
+  std::vector<std::vector<Point>> landmarks(const cv::Mat& bgr, const std::vector<Box>& faces);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// A size x size BGR crop with the face upright and centred (similarity
+// transform from the 68 landmarks), the embedder's input.
+cv::Mat align_face(const cv::Mat& bgr, const std::vector<Point>& landmarks68, int size = 150);
+
+}  // namespace tw::vision
