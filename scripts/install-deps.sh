@@ -11,10 +11,14 @@ packages=(
   libsqlite3-dev libcurl4-openssl-dev libcpp-httplib-dev libssl-dev libpq-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   # run
-  ffmpeg yt-dlp sqlite3 nodejs npm
+  ffmpeg yt-dlp sqlite3
   # tests: SMTP sink, PostgreSQL server, headless browser
   python3 python3-aiosmtpd postgresql chromium
 )
+
+# Node.js (fixtures, browser tests): Debian's, unless one is already on PATH
+# (a newer Node from elsewhere conflicts with Debian's npm package).
+if ! command -v npm >/dev/null 2>&1; then packages+=(nodejs npm); fi
 
 missing=()
 for p in "${packages[@]}"; do
