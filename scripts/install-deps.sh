@@ -12,7 +12,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # run
   ffmpeg yt-dlp sqlite3
-  # tests: SMTP sink, PostgreSQL server, headless browser
+  # tests: SMTP sink, PostgreSQL server, headless browser; djpeg for golden fixtures
+  libjpeg-turbo-progs
   python3 python3-aiosmtpd postgresql chromium
 )
 
