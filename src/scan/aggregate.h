@@ -1,0 +1,70 @@
+#pragma once
+// Frame hits -> appearances.  Consecutive sampled frames in which a target
+// matched form one appearance; a gap of up to `max_gap` sampled frames
+// without a hit does not split it (a face turned away for a moment).  An
+// appearance spans [first hit time, last hit time + one sample period],
+// clipped to the video's duration, and needs `min_frames` hits so that a
+// single stray frame is not reported (2 by default: a 0.5 s cameo at 5 fps
+// is 2-3 frames and is kept).
+#include <opencv2/core.hpp>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/types.h"
+
+namespace tw::scan {
+
+struct AggregationOptions {
+  int min_frames = 2;
+  int max_gap = 1;
+};
+
+// One target matched in one sampled frame (the best face of that target).
+struct FrameHit {
+  std::string target;
+  float score = 0;
+  float distance = 0;
+  Box box;
+  cv::Mat crop;  // the face as the matcher saw it (for evidence); may be empty
+};
+
+// An appearance plus the pixels evidence is drawn from.
+struct AppearanceEvidence {
+  Appearance appearance;
+  cv::Mat best_frame;  // the sampled frame with the best score (BGR)
+  cv::Mat best_crop;
+};
+
+class AppearanceAggregator {
+ public:
+  // sample_period: seconds between sampled frames.  keep_pixels: hold the
+  // best frame of each open appearance (for evidence).
+  AppearanceAggregator(AggregationOptions options, double sample_period, bool keep_pixels);
+
+  // Feed sampled frames in order: the frame's index among sampled frames,
+  // its time, its hits (at most one per target), and the frame (only read
+  // when a hit improves an appearance's best and keep_pixels is set).
+  void add_frame(std::int64_t sample_index, double time, const std::vector<FrameHit>& hits,
+                 const cv::Mat& frame);
+  // Closes every open appearance; duration clips the ends (<= 0: no clip).
+  std::vector<AppearanceEvidence> finish(double duration);
+
+ private:
+  struct Open {
+    AppearanceEvidence evidence;
+    std::int64_t last_hit_index = 0;
+    double last_hit_time = 0;
+  };
+  void close(Open& open);
+
+  AggregationOptions options_;
+  double sample_period_;
+  bool keep_pixels_;
+  std::map<std::string, Open> open_;
+  std::vector<AppearanceEvidence> closed_;
+};
+
+}  // namespace tw::scan

@@ -1,0 +1,21 @@
+#pragma once
+// Evidence a person can check: per appearance, the best sampled frame with
+// the box and a label drawn, and the face crop, as JPEG files.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "scan/aggregate.h"
+
+namespace tw::scan {
+
+// Writes <dir>/<stem>-<target>-<n>-frame.jpg and ...-crop.jpg for each
+// appearance (n counts from 1 in order) and records the paths in it.
+// Throws InputError(dir, reason) when the folder cannot be written.
+void write_evidence(const std::filesystem::path& dir, const std::string& video_stem,
+                    std::vector<AppearanceEvidence>& appearances);
+
+// The frame with the box and "target score @ time" drawn (a copy).
+cv::Mat annotate_frame(const cv::Mat& frame, const Appearance& appearance);
+
+}  // namespace tw::scan

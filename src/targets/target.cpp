@@ -1,0 +1,103 @@
+#include "targets/target.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <ctime>
+#include <stdexcept>
+
+#include "core/errors.h"
+
+namespace tw::targets {
+
+using nlohmann::json;
+
+std::string to_string(TargetKind kind) {
+  switch (kind) {
+    case TargetKind::face:
+      return "face";
+  }
+  return "unknown";
+}
+
+TargetKind target_kind_from_string(const std::string& text) {
+  if (text == "face") return TargetKind::face;
+  throw std::invalid_argument("unknown target kind '" + text + "' (known: face)");
+}
+
+void validate_target_name(const std::string& name) {
+  if (name.empty()) throw InputError(name, "a target name cannot be empty");
+  if (name.size() > 64) throw InputError(name, "a target name has at most 64 characters");
+  if (name.front() == '.') throw InputError(name, "a target name cannot start with '.'");
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-';
+    if (!ok)
+      throw InputError(name,
+                       "a target name may only hold letters, digits, '.', '_' and '-' "
+                       "(no path separators or spaces)");
+  }
+}
+
+std::string to_json_text(const Target& target) {
+  json references = json::array();
+  for (const auto& r : target.references)
+    references.push_back({{"path", r.path},
+                          {"sha256", r.sha256},
+                          {"box", {r.box.x, r.box.y, r.box.width, r.box.height}}});
+  json doc = {{"format", "trendwatch-target"}, {"format_version", target.format_version},
+              {"name", target.name},           {"kind", to_string(target.kind)},
+              {"threshold", target.threshold}, {"created", target.created},
+              {"references", references},      {"descriptors", target.descriptors}};
+  return doc.dump(1) + "\n";
+}
+
+Target target_from_json_text(const std::string& text, const std::string& source) {
+  json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded() || !doc.is_object()) throw InputError(source, "not a JSON target file");
+  try {
+    if (doc.value("format", "") != "trendwatch-target")
+      throw InputError(source, "not a trendwatch target file (\"format\" is missing)");
+    Target t;
+    t.format_version = doc.at("format_version").get<int>();
+    if (t.format_version != kTargetFormatVersion)
+      throw InputError(source, "target format version " + std::to_string(t.format_version) +
+                                   " is not supported (this build reads version " +
+                                   std::to_string(kTargetFormatVersion) + ")");
+    t.name = doc.at("name").get<std::string>();
+    t.kind = target_kind_from_string(doc.at("kind").get<std::string>());
+    t.threshold = doc.at("threshold").get<float>();
+    t.created = doc.value("created", "");
+    for (const auto& r : doc.at("references")) {
+      Reference ref;
+      ref.path = r.at("path").get<std::string>();
+      ref.sha256 = r.at("sha256").get<std::string>();
+      auto box = r.at("box").get<std::vector<float>>();
+      if (box.size() == 4) ref.box = {box[0], box[1], box[2], box[3]};
+      t.references.push_back(std::move(ref));
+    }
+    t.descriptors = doc.at("descriptors").get<std::vector<Descriptor>>();
+    if (t.kind == TargetKind::face) {
+      if (t.descriptors.empty()) throw InputError(source, "a face target without descriptors");
+      for (const auto& d : t.descriptors)
+        if (d.size() != 128) throw InputError(source, "a face descriptor must have 128 values");
+      if (!(t.threshold > 0)) throw InputError(source, "the threshold must be positive");
+    }
+    return t;
+  } catch (const json::exception& e) {
+    throw InputError(source, std::string("malformed target file: ") + e.what());
+  } catch (const std::invalid_argument& e) {
+    throw InputError(source, e.what());
+  }
+}
+
+std::string utc_now_iso8601() {
+  std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+}  // namespace tw::targets

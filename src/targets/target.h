@@ -1,0 +1,51 @@
+#pragma once
+// A target is what scan looks for.  It lives in one versioned JSON file,
+// $TRENDWATCH_HOME/targets/<name>.json, so that it can be inspected, copied
+// and diffed.  Only kind "face" exists today; "image" (local features) and
+// "classifier" (a trained head) are planned and get their own payload fields
+// next to `descriptors`, under the same envelope.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/types.h"
+
+namespace tw::targets {
+
+// Bumped when the file layout changes incompatibly; older files are refused
+// with a message instead of being misread.
+inline constexpr int kTargetFormatVersion = 1;
+
+enum class TargetKind { face };
+std::string to_string(TargetKind kind);
+TargetKind target_kind_from_string(const std::string& text);  // throws std::invalid_argument
+
+// One reference photo and what enrollment took from it.
+struct Reference {
+  std::string path;    // absolute path at enrollment time
+  std::string sha256;  // of the file's bytes
+  Box box;             // the face used, in the upright photo's pixels
+};
+
+struct Target {
+  int format_version = kTargetFormatVersion;
+  std::string name;
+  TargetKind kind = TargetKind::face;
+  std::vector<Descriptor> descriptors;  // kind face: one per reference face
+  float threshold = 0;                  // kind face: max descriptor distance for a match
+  std::vector<Reference> references;
+  std::string created;  // ISO 8601 UTC
+};
+
+// Names are file stems: 1-64 of [A-Za-z0-9._-], not starting with '.'.
+// Throws InputError(name, reason) otherwise (path separators, "..", empty).
+void validate_target_name(const std::string& name);
+
+std::string to_json_text(const Target& target);
+// Throws InputError(source, reason) for malformed JSON, a wrong format
+// version, or missing fields.  `source` names the file in messages.
+Target target_from_json_text(const std::string& text, const std::string& source);
+
+std::string utc_now_iso8601();
+
+}  // namespace tw::targets
