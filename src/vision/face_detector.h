@@ -4,6 +4,7 @@
 // resized to input_size, boxes mapped back to image pixels.
 #include <opencv2/core.hpp>
 
+#include <array>
 #include <memory>
 #include <vector>
 
@@ -13,8 +14,8 @@
 namespace tw::vision {
 
 struct DetectorOptions {
-  int input_size = 512;     // the network's square input; smaller is faster
-  float min_score = 0.5f;   // face-api's default minConfidence
+  int input_size = 512;    // the network's square input; smaller is faster
+  float min_score = 0.5f;  // face-api's default minConfidence
   float nms_iou = 0.5f;
   int max_faces = 100;
 };
@@ -34,5 +35,11 @@ class FaceDetector {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// The SSD's anchor boxes for a square input of input_size pixels, in the order
+// of the net's outputs: [ymin, xmin, ymax, xmax] relative to the input (TF
+// object detection's multiple-grid generator; at 512 they equal the
+// "Output/extra_dim" tensor of face-api's weights).
+std::vector<std::array<float, 4>> ssd_anchors(int input_size);
 
 }  // namespace tw::vision

@@ -31,4 +31,11 @@ class Landmarker {
 // transform from the 68 landmarks), the embedder's input.
 cv::Mat align_face(const cv::Mat& bgr, const std::vector<Point>& landmarks68, int size = 150);
 
+// The 2x3 similarity transform align_face applies (image -> crop pixels).
+cv::Mat alignment_transform(const std::vector<Point>& landmarks68, int size = 150);
+
+// Where align_face puts landmark `index` (17..67: brows, nose, eyes, mouth)
+// in a size x size crop.
+Point aligned_position(int index, int size = 150);
+
 }  // namespace tw::vision
