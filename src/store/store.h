@@ -1,0 +1,263 @@
+#pragma once
+// The store: every source, video, scan, appearance and alert delivery, behind
+// one interface so that SQLite (one machine) and PostgreSQL (several) are
+// interchangeable.  Every write that must not be half-done is one transaction;
+// see docs/store.md for the schema and the delivery guarantee.
+//
+// Times are unix milliseconds (UTC) from the store's clock (StoreOptions).
+// A Store object may be shared by threads (calls are serialized); processes
+// share a database file or server.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/types.h"
+
+namespace tw::store {
+
+using Millis = std::int64_t;  // unix time in milliseconds
+
+// A database failure that is not the user's input (disk full, I/O error,
+// lost connection).  Bad URLs and too-new schemas throw tw::InputError.
+class StoreError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class VideoState { queued, scanning, done, failed };
+enum class DeliveryState { pending, delivered, failed };
+enum class Verdict { none, confirmed, dismissed };
+
+std::string to_string(VideoState s);
+std::string to_string(DeliveryState s);
+std::string to_string(Verdict v);                  // none -> ""
+VideoState parse_video_state(std::string_view s);  // throws InputError
+DeliveryState parse_delivery_state(std::string_view s);
+Verdict parse_verdict(std::string_view s);  // "", "confirmed", "dismissed"
+
+// The stable idempotency key of an appearance: the same (platform, video id,
+// target, target-set version, start rounded to 0.1 s) always gives the same id.
+std::string appearance_id(const VideoRef& video, const std::string& target,
+                          const std::string& target_set_version, double start_seconds);
+
+struct SourceConfig {
+  std::string name;  // unique; the key
+  std::string kind;  // urls | ytdlp | folder | command | ...
+  std::string location;
+};
+
+struct SourceRecord {
+  SourceConfig config;
+  std::optional<Millis> last_poll_at;
+  std::optional<Millis> last_success_at;
+  std::string last_error;  // of the latest failure, kept after a success
+  std::optional<Millis> last_error_at;
+  int consecutive_failures = 0;
+  std::optional<Millis> next_poll_at;
+  std::int64_t videos = 0;  // videos this source listed that the store kept
+};
+
+struct VideoRecord {
+  std::int64_t id = 0;  // the store's row id (what the dashboard links to)
+  VideoRef ref;         // ref.platform + ref.id is the dedupe key
+  Millis first_seen_at = 0;
+  VideoState state = VideoState::queued;
+  int attempts = 0;  // claims so far (reset by a rescan)
+  Millis next_attempt_at = 0;
+  std::string lease_owner;
+  std::optional<Millis> lease_expires_at;
+  std::string last_error;
+  std::string target_set_version;  // the version it was last scanned for; "" = never
+  std::optional<double> duration;  // seconds, when a scan measured it
+};
+
+struct ScanRecord {
+  std::int64_t id = 0;
+  std::int64_t video_id = 0;
+  std::string target_set_version;
+  std::string worker;
+  Millis started_at = 0;
+  Millis finished_at = 0;
+  int frames_sampled = 0;
+  std::string status;  // "done" | "failed"
+  std::string error;
+  std::string timings_json = "{}";  // per-stage timings, e.g. {"decode_ms": 12}
+};
+
+struct AppearanceRecord {
+  std::string id;  // appearance_id(...)
+  std::int64_t video_id = 0;
+  VideoRef video;
+  std::optional<std::int64_t> scan_id;
+  std::string target_set_version;
+  Appearance appearance;  // target, start, end, best_*, box, frames, evidence
+  Verdict verdict = Verdict::none;
+  std::optional<Millis> verdict_at;
+  Millis created_at = 0;
+};
+
+struct DeliveryRecord {
+  std::int64_t id = 0;
+  std::string appearance_id;
+  std::string sink;
+  DeliveryState state = DeliveryState::pending;
+  int attempts = 0;
+  Millis next_attempt_at = 0;
+  std::string last_error;
+  std::optional<Millis> delivered_at;
+};
+
+struct EnqueueResult {
+  std::int64_t video_id = 0;
+  bool is_new = false;
+};
+
+// What a finished scan hands to the store, all stored in one transaction.
+struct ScanResult {
+  std::int64_t video_id = 0;
+  std::string worker;  // the lease owner; its lease is cleared
+  std::string target_set_version;
+  Millis started_at = 0;
+  Millis finished_at = 0;  // 0 = the store's now
+  int frames_sampled = 0;
+  std::optional<double> duration;  // seconds of video
+  std::string timings_json = "{}";
+  std::vector<Appearance> appearances;
+  std::vector<std::string> sinks;  // one pending delivery per appearance per sink
+};
+
+struct CompletedScan {
+  std::int64_t scan_id = 0;
+  std::vector<std::string> appearance_ids;  // in the order given
+  int new_deliveries = 0;                   // 0 for appearances already stored earlier
+};
+
+struct AppearanceFilter {
+  std::string target;              // "" = all
+  std::optional<Verdict> verdict;  // nullopt = any; Verdict::none = not reviewed yet
+  std::optional<std::int64_t> video_id;
+  int limit = 50;
+  int offset = 0;
+};
+
+struct VideoDetail {
+  VideoRecord video;
+  std::vector<AppearanceRecord> appearances;  // by start time
+  std::vector<ScanRecord> scans;              // newest first
+};
+
+struct TargetSummary {
+  std::string name;
+  std::int64_t appearances = 0;
+  std::int64_t videos = 0;
+  std::int64_t confirmed = 0;
+  std::int64_t dismissed = 0;
+  std::optional<Millis> last_seen_at;  // created_at of its newest appearance
+};
+
+struct QueueDepth {
+  std::int64_t queued = 0, scanning = 0, done = 0, failed = 0;
+  std::int64_t deliveries_pending = 0, deliveries_delivered = 0, deliveries_failed = 0;
+};
+
+// Retries: a failed scan or delivery waits base * 2^(attempts-1), at most cap;
+// after max_attempts it is given up (state failed).
+struct RetryPolicy {
+  int max_scan_attempts = 3;
+  std::chrono::milliseconds scan_retry_base{std::chrono::minutes(1)};
+  std::chrono::milliseconds scan_retry_cap{std::chrono::hours(1)};
+  int max_delivery_attempts = 100;
+  std::chrono::milliseconds delivery_retry_base{std::chrono::seconds(10)};
+  std::chrono::milliseconds delivery_retry_cap{std::chrono::hours(1)};
+};
+
+struct StoreOptions {
+  std::function<Millis()> clock;  // empty = the system clock
+  RetryPolicy retry;
+  // Fault injection for tests: called inside write transactions just before
+  // COMMIT with the operation's name (e.g. "complete_scan").
+  std::function<void(std::string_view operation)> before_commit;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  virtual Millis now() const = 0;
+  virtual int schema_version() const = 0;
+
+  // --- sources -----------------------------------------------------------
+  // Inserts or updates kind/location; keeps health.
+  virtual void upsert_source(const SourceConfig& source) = 0;
+  // A poll listed the feed: clears consecutive_failures; next poll after `next_in`.
+  virtual void record_poll_success(const std::string& source,
+                                   std::chrono::milliseconds next_in) = 0;
+  virtual void record_poll_failure(const std::string& source, const std::string& error,
+                                   std::chrono::milliseconds next_in) = 0;
+  virtual std::vector<SourceRecord> sources() const = 0;
+  // Names of sources whose next poll is due (never polled = due).
+  virtual std::vector<std::string> due_sources() const = 0;
+
+  // --- the video queue -----------------------------------------------------
+  // Queues a listed video unless (platform, id) is known; a known video keeps
+  // its state (a new target-set version needs rescan()).
+  virtual EnqueueResult enqueue_video(const VideoRef& video) = 0;
+  // Re-queues every done or failed video not scanned for `target_set_version`;
+  // returns how many.
+  virtual int rescan(const std::string& target_set_version) = 0;
+  // Takes the oldest queued video (or one whose lease expired: a crashed
+  // worker's) and leases it to `owner`.  A video whose lease expired after
+  // max_scan_attempts claims is given up (failed) instead: it may crash workers.
+  virtual std::optional<VideoRecord> claim_video(const std::string& owner,
+                                                 std::chrono::milliseconds lease) = 0;
+  // Heartbeat: extends the lease; false when `owner` no longer holds it.
+  virtual bool renew_lease(std::int64_t video_id, const std::string& owner,
+                           std::chrono::milliseconds lease) = 0;
+  // Gives the video back unscanned (shutdown): queued again, the claim not
+  // counted as an attempt.  False when `owner` does not hold it.
+  virtual bool release_video(std::int64_t video_id, const std::string& owner) = 0;
+  // One transaction: the scan row, its appearances (an id already stored is
+  // kept as is), one pending delivery per appearance and sink, the video done.
+  virtual CompletedScan complete_scan(const ScanResult& result) = 0;
+  // Records a failed scan; the video is retried later with backoff or, after
+  // max_scan_attempts, failed for good.  Returns the video's new state.
+  virtual VideoState fail_scan(std::int64_t video_id, const std::string& worker,
+                               const std::string& error, Millis started_at) = 0;
+
+  // --- deliveries (the outbox) ----------------------------------------------
+  // Pending deliveries whose time has come, for the given sinks, oldest first.
+  virtual std::vector<DeliveryRecord> due_deliveries(const std::vector<std::string>& sinks,
+                                                     int limit) = 0;
+  virtual void mark_delivered(std::int64_t delivery_id) = 0;
+  // attempts+1, next_attempt_at with backoff; failed for good after
+  // max_delivery_attempts.  Returns the updated row.
+  virtual DeliveryRecord mark_delivery_failed(std::int64_t delivery_id,
+                                              const std::string& error) = 0;
+  virtual std::vector<DeliveryRecord> deliveries_for(const std::string& appearance_id) const = 0;
+
+  // --- queries (dashboard, status) -------------------------------------------
+  virtual std::vector<AppearanceRecord> appearances(const AppearanceFilter& filter) const = 0;
+  virtual std::optional<AppearanceRecord> appearance(const std::string& id) const = 0;
+  // False when no such appearance.  Verdict::none clears it.
+  virtual bool set_verdict(const std::string& appearance_id, Verdict verdict) = 0;
+  virtual std::optional<VideoRecord> find_video(const std::string& platform,
+                                                const std::string& id) const = 0;
+  virtual std::optional<VideoDetail> video(std::int64_t video_id) const = 0;
+  virtual std::vector<VideoRecord> videos(std::optional<VideoState> state, int limit,
+                                          int offset) const = 0;
+  virtual std::vector<TargetSummary> targets() const = 0;
+  virtual QueueDepth queue_depth() const = 0;
+};
+
+// "sqlite:///abs/path.db", "sqlite://relative.db", or a plain path: SQLite
+// (created, migrated).  "postgresql://..." / "postgres://...": PostgreSQL.
+// Throws tw::InputError naming the URL and the reason.
+std::unique_ptr<Store> open_store(const std::string& url, const StoreOptions& options = {});
+
+}  // namespace tw::store
