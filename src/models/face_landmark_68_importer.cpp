@@ -29,35 +29,12 @@ class LandmarkBuilder {
     // tf.avgPool(out, [7, 7], [2, 2], 'valid') on the 7x7 map: one value per channel.
     x = g_.average_pool(x, PoolOptions{.kernel = {7, 7}, .strides = {2, 2}});
     x = g_.flatten(x, 1);
-    x = fully_connected(x, w_.at("fc/weights"), w_.at("fc/bias"));
+    x = g_.gemm(x, w_.at("fc/weights"), w_.at("fc/bias").data, "landmarks");
     g_.add_output(x, {-1, 136});
     g_.save(out);
   }
 
  private:
-  // matMul(x, weights) + bias.  cv::dnn 4.6 misreads Gemm with transB = 0
-  // (it checks the bias against the weight's first dimension), so the weight
-  // is stored transposed, [N,K], with transB = 1.
-  std::string fully_connected(const std::string& x, const Tensor& weight, const Tensor& bias) {
-    const int64_t k = weight.dim(0), n = weight.dim(1);
-    Tensor transposed;
-    transposed.shape = {n, k};
-    transposed.data.resize(weight.data.size());
-    for (int64_t row = 0; row < k; ++row)
-      for (int64_t col = 0; col < n; ++col)
-        transposed.data[col * k + row] = weight.data[row * n + col];
-    const std::string w = g_.add_initializer("fc_weight", transposed);
-    const std::string b = g_.add_initializer("fc_bias", bias);
-    return g_.node(
-        "Gemm", {x, w, b},
-        [](onnx::NodeProto& node) {
-          set_attribute(node, "alpha", 1.f);
-          set_attribute(node, "beta", 1.f);
-          set_attribute(node, "transB", int64_t{1});
-        },
-        "landmarks");
-  }
-
   // separableConv2d 'same' + bias: depthwise (no bias), then pointwise + bias.
   std::string separable(const std::string& x, const std::string& prefix, int64_t stride,
                         int64_t in_size) {

@@ -318,7 +318,15 @@ std::string OnnxGraph::gemm(const std::string& x, const Tensor& weight,
   require(bias.empty() || static_cast<int64_t>(bias.size()) == n_out,
           "gemm bias does not match the weight's columns");
   const std::string base = name_hint.empty() ? "gemm" : name_hint;
-  const std::string w = add_initializer(base + "/W", weight);
+  // Stored transposed ([N,K], transB = 1): cv::dnn 4.6 misreads transB = 0
+  // (it checks the bias length against the weight's first dimension).
+  const int64_t k_in = weight.shape[0];
+  Tensor transposed{{n_out, k_in}, std::vector<float>(weight.data.size())};
+  for (int64_t row = 0; row < k_in; ++row)
+    for (int64_t col = 0; col < n_out; ++col)
+      transposed.data[static_cast<size_t>(col * k_in + row)] =
+          weight.data[static_cast<size_t>(row * n_out + col)];
+  const std::string w = add_initializer(base + "/W", transposed);
   const std::string b = add_initializer(
       base + "/B",
       Tensor{{n_out}, bias.empty() ? std::vector<float>(static_cast<size_t>(n_out), 0.f) : bias});
@@ -328,7 +336,7 @@ std::string OnnxGraph::gemm(const std::string& x, const Tensor& weight,
         set_attribute(n, "alpha", 1.f);
         set_attribute(n, "beta", 1.f);
         set_attribute(n, "transA", int64_t{0});
-        set_attribute(n, "transB", int64_t{0});
+        set_attribute(n, "transB", int64_t{1});
       },
       base);
 }
