@@ -1,0 +1,118 @@
+#pragma once
+// trendwatch.toml as plain structs.  The keys are a contract (DESIGN.md,
+// "Contracts"); docs/sources.md lists every key with its default.
+//
+// Every problem in a config file is an InputError("<file>:<line>", reason):
+// unknown keys, wrong types, bad durations or sizes, unknown kinds, missing
+// required keys and duplicate names.  Relative paths in the file are relative
+// to the file's folder.
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/home.h"
+
+namespace tw {
+
+using Duration = std::chrono::milliseconds;
+
+struct StoreConfig {
+  std::string url;  // "sqlite:///abs/path.db" or "postgresql://..."
+};
+
+struct ScanConfig {
+  double fps = 5;                    // sampled frames per second
+  std::vector<std::string> targets;  // empty: every enrolled target
+  // Unset means "the scanner's own default" (its calibrated threshold etc.).
+  std::optional<double> threshold;
+  std::optional<int> min_frames;                         // sampled frames an appearance needs
+  std::optional<Duration> min_duration;                  // on-screen time an appearance needs
+  std::uint64_t max_video_bytes = 500ull * 1000 * 1000;  // download size limit
+  Duration download_timeout = std::chrono::minutes(10);  // whole download
+};
+
+struct WatchConfig {
+  int concurrency = 2;  // videos scanned at once
+  // Defaults for every [[source]] that does not set its own.
+  Duration every = std::chrono::minutes(5);
+  Duration source_timeout = std::chrono::minutes(2);
+  int max_videos = 50;
+  // Alert outbox: retry delays grow from initial to max; 0 attempts = no limit.
+  Duration outbox_retry_initial = std::chrono::seconds(30);
+  Duration outbox_retry_max = std::chrono::hours(1);
+  int outbox_max_attempts = 0;
+  std::filesystem::path cache_dir;  // downloads; default <home>/cache
+  std::uint64_t cache_max_bytes = 2ull * 1000 * 1000 * 1000;
+};
+
+enum class SourceKind { urls, ytdlp, folder, command };
+
+struct SourceConfig {
+  std::string name;
+  SourceKind kind = SourceKind::urls;
+  std::string location;              // urls: file or http(s) URL; ytdlp: URL; folder: path
+  std::vector<std::string> command;  // command: argv, run without a shell
+  Duration every{};                  // poll interval
+  Duration timeout{};                // one listing, process killed after it
+  int max_videos = 0;                // newest first where the feed says so
+  std::string ytdlp = "yt-dlp";      // the yt-dlp program (Debian's is old)
+  bool enabled = true;
+  bool recursive = false;          // folder: descend into sub-folders
+  std::filesystem::path base_dir;  // config file's folder; the command's working dir
+  int line = 0;                    // where the [[source]] starts (0 if not from a file)
+};
+
+enum class AlertKind { webhook, email, command, console };
+
+struct AlertConfig {
+  AlertKind kind = AlertKind::console;
+  std::string name;                  // default "<kind>-<position>", e.g. "webhook-1"
+  std::string url;                   // webhook
+  std::string smtp;                  // email: "smtp://host:port" or "smtps://..."
+  std::string from;                  // email
+  std::vector<std::string> to;       // email
+  std::vector<std::string> command;  // command: argv; the alert JSON on stdin
+  Duration timeout = std::chrono::seconds(10);
+  int line = 0;
+};
+
+struct Config {
+  std::filesystem::path file;  // empty when these are the defaults
+  StoreConfig store;
+  ScanConfig scan;
+  WatchConfig watch;
+  std::vector<SourceConfig> sources;
+  std::vector<AlertConfig> alerts;
+
+  const SourceConfig* find_source(std::string_view name) const;
+};
+
+// The configuration when there is no file: SQLite in the home directory,
+// every target, 5 fps, no sources, no alerts.
+Config default_config(const Home& home);
+
+// Parses TOML text; `label` names it in errors (usually the file path) and
+// relative paths are taken from base_dir.
+Config parse_config(std::string_view text, const std::string& label,
+                    const std::filesystem::path& base_dir, const Home& home);
+// Reads and parses a file (InputError if it cannot be read).
+Config load_config(const std::filesystem::path& file, const Home& home);
+
+// --config FILE when given (it must exist), else <home>/trendwatch.toml when
+// present, else default_config(home).
+Config find_config(const std::optional<std::filesystem::path>& cli_file, const Home& home);
+
+// "30s", "5m", "1h", "1d", "250ms", "1h30m", "1.5h"; nullopt when malformed.
+std::optional<Duration> parse_duration(std::string_view text);
+std::string format_duration(Duration d);  // "5m", "90s", "1h30m"
+// "1000", "200MB", "2GiB", "500kB"; nullopt when malformed.
+std::optional<std::uint64_t> parse_size(std::string_view text);
+
+std::string_view to_string(SourceKind kind);
+std::string_view to_string(AlertKind kind);
+
+}  // namespace tw

@@ -1,0 +1,52 @@
+#pragma once
+// Listing the videos of a configured source (docs/sources.md).
+//
+//   ytdlp    `yt-dlp -J --flat-playlist URL`, one VideoRef per entry
+//   urls     a file or http(s) URL with one video URL per line (# comments)
+//   folder   video files in a folder (new or replaced files get new ids)
+//   command  a program printing JSON lines {id, url, title, author, posted_at}
+//
+// Every listing is bounded by the source's timeout (a hanging program is
+// killed with its process group).  A failed listing throws
+// InputError("source <name>", reason); lines that could not be used are
+// skipped and reported in ListResult::warnings.  Titles, authors and the like
+// are kept verbatim: they are untrusted data, never interpreted.
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "core/types.h"
+
+namespace tw::sources {
+
+struct ListOptions {
+  // folder: files modified more recently than this may still be being
+  // written and are left for the next listing.
+  std::chrono::milliseconds settle{std::chrono::seconds(2)};
+  // urls: the most a listing fetched over http(s) may weigh.
+  std::size_t max_listing_bytes = 16u * 1024 * 1024;
+};
+
+struct ListResult {
+  std::vector<VideoRef> videos;       // each with .source = the source's name
+  std::vector<std::string> warnings;  // "line 3: not JSON", "exited with status 1", ...
+};
+
+ListResult list_source(const SourceConfig& source, const ListOptions& options = {});
+
+// The pieces list_source dispatches to, for callers and tests that need one.
+ListResult list_ytdlp(const SourceConfig& source);
+ListResult list_urls(const SourceConfig& source, const ListOptions& options);
+ListResult list_folder(const SourceConfig& source, const ListOptions& options);
+ListResult list_command(const SourceConfig& source);
+
+// Parsers of program output, separate so that they can be tested on text.
+ListResult parse_ytdlp_json(const std::string& json_text, int max_videos);
+ListResult parse_json_lines(const std::string& text, int max_videos);
+ListResult parse_url_lines(const std::string& text, int max_videos);
+
+// Seconds since the epoch as "2024-05-01T12:00:00Z".
+std::string iso8601_utc(long long epoch_seconds);
+
+}  // namespace tw::sources
