@@ -8,8 +8,11 @@
 namespace tw::models {
 
 // from_dir: face-api's model/ folder; out: the .onnx file to write.
-void import_face_recognition(const std::filesystem::path& from_dir, const std::filesystem::path& out);
-void import_ssd_mobilenetv1(const std::filesystem::path& from_dir, const std::filesystem::path& out);
-void import_face_landmark_68(const std::filesystem::path& from_dir, const std::filesystem::path& out);
+void import_face_recognition(const std::filesystem::path& from_dir,
+                             const std::filesystem::path& out);
+void import_ssd_mobilenetv1(const std::filesystem::path& from_dir,
+                            const std::filesystem::path& out);
+void import_face_landmark_68(const std::filesystem::path& from_dir,
+                             const std::filesystem::path& out);
 
 }  // namespace tw::models

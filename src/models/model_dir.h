@@ -25,6 +25,8 @@ struct ModelEntry {
 
 class ModelDir {
  public:
+  static constexpr const char* kManifestName = "manifest.json";
+
   // Reads dir/manifest.json; throws InputError when it is missing or bad.
   static ModelDir open(const std::filesystem::path& dir);
   // The default: Home::resolve().models().
@@ -36,6 +38,10 @@ class ModelDir {
   std::filesystem::path verified_path(const std::string& name) const;
   // verified_path + cv::dnn::readNetFromONNX; wraps OpenCV errors.
   cv::dnn::Net load_net(const std::string& name) const;
+
+  // Writes dir/manifest.json atomically (a temporary file, renamed).
+  static void write_manifest(const std::filesystem::path& dir,
+                             const std::map<std::string, ModelEntry>& entries);
 
  private:
   std::filesystem::path dir_;

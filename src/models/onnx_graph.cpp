@@ -318,14 +318,12 @@ std::string OnnxGraph::gemm(const std::string& x, const Tensor& weight,
   require(bias.empty() || static_cast<int64_t>(bias.size()) == n_out,
           "gemm bias does not match the weight's columns");
   const std::string base = name_hint.empty() ? "gemm" : name_hint;
-  // Stored transposed ([N,K], transB = 1): cv::dnn 4.6 misreads transB = 0
-  // (it checks the bias length against the weight's first dimension).
+  // Stored as [N,K] with transB = 1: cv::dnn 4.6 reads the output count from
+  // the weight's first dimension before applying transB = 0.
   const int64_t k_in = weight.shape[0];
   Tensor transposed{{n_out, k_in}, std::vector<float>(weight.data.size())};
-  for (int64_t row = 0; row < k_in; ++row)
-    for (int64_t col = 0; col < n_out; ++col)
-      transposed.data[static_cast<size_t>(col * k_in + row)] =
-          weight.data[static_cast<size_t>(row * n_out + col)];
+  for (int64_t k = 0; k < k_in; ++k)
+    for (int64_t n = 0; n < n_out; ++n) transposed.data[n * k_in + k] = weight.data[k * n_out + n];
   const std::string w = add_initializer(base + "/W", transposed);
   const std::string b = add_initializer(
       base + "/B",

@@ -152,6 +152,31 @@ TfjsWeights TfjsWeights::load(const fs::path& manifest) {
   return result;
 }
 
+std::vector<fs::path> TfjsWeights::input_files(const fs::path& manifest) {
+  json groups;
+  try {
+    groups = json::parse(read_file_bytes(manifest, "weights manifest"));
+  } catch (const json::exception& e) {
+    throw InputError(manifest.string(), std::string("not valid JSON (") + e.what() + ")");
+  }
+  std::vector<fs::path> files{manifest};
+  try {
+    if (!groups.is_array()) throw InputError(manifest.string(), "not a tfjs weights manifest");
+    for (const json& group : groups)
+      for (const json& relative : group.at("paths")) {
+        const fs::path shard = manifest.parent_path() / relative.get<std::string>();
+        std::error_code ec;
+        if (!fs::is_regular_file(shard, ec))
+          throw InputError(shard.string(), "weights file is missing");
+        files.push_back(shard);
+      }
+  } catch (const json::exception& e) {
+    throw InputError(manifest.string(),
+                     std::string("malformed weights manifest (") + e.what() + ")");
+  }
+  return files;
+}
+
 const Tensor& TfjsWeights::at(const std::string& name) const {
   auto it = tensors_.find(name);
   if (it == tensors_.end())

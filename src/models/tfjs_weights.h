@@ -28,6 +28,9 @@ class TfjsWeights {
   // manifest's folder).  Throws InputError naming the manifest or the shard
   // that is missing, malformed or too short.
   static TfjsWeights load(const std::filesystem::path& manifest);
+  // The manifest followed by the shards it names, without reading the
+  // weights; throws InputError naming the manifest or a shard that is missing.
+  static std::vector<std::filesystem::path> input_files(const std::filesystem::path& manifest);
 
   bool contains(const std::string& name) const { return tensors_.count(name) != 0; }
   // Throws InputError naming the manifest and the missing weight.
