@@ -1,5 +1,7 @@
 #include "models/install.h"
 
+#include <opencv2/dnn.hpp>
+
 #include <chrono>
 
 #include "core/errors.h"
@@ -35,6 +37,15 @@ InstallOutcome install_one(const FaceModelSpec& spec, const fs::path& from_dir,
       entry.sources[input.filename().string()] = sha256_file(input);
     const fs::path out = dir / entry.file;
     spec.import(from_dir, out);
+    // A graph cv::dnn cannot read is an importer bug; better found now than
+    // at the first scan.
+    try {
+      cv::dnn::readNetFromONNX(out.string());
+    } catch (const cv::Exception& e) {
+      std::error_code ec;
+      fs::remove(out, ec);
+      throw std::runtime_error("OpenCV cannot read the imported graph: " + e.msg);
+    }
     entry.sha256 = sha256_file(out);
     outcome.entry = std::move(entry);
     outcome.ok = true;
