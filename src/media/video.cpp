@@ -21,6 +21,9 @@ namespace fs = std::filesystem;
 namespace tw::media {
 namespace {
 
+// 8K: larger frames are refused rather than decoded.
+constexpr std::int64_t kMaxFramePixels = 8192ll * 4320;
+
 [[noreturn]] void fail(const fs::path& path, const std::string& reason) {
   throw InputError(path.string(), reason);
 }
@@ -230,7 +233,8 @@ FrameSampler::FrameSampler(const fs::path& path, double sample_fps)
   d.sample_period = 1.0 / sample_fps;
 
   quiet_ffmpeg_logging();
-  if (!d.capture.open(path.string(), cv::CAP_FFMPEG))
+  // An absolute path, so FFmpeg never reads a name like "http:x" as a protocol.
+  if (!d.capture.open(fs::absolute(path).string(), cv::CAP_FFMPEG))
     fail(path, explain_open_failure(path, file_size));
 
   d.info.width = static_cast<int>(d.capture.get(cv::CAP_PROP_FRAME_WIDTH));
@@ -245,6 +249,9 @@ FrameSampler::FrameSampler(const fs::path& path, double sample_fps)
   d.info.duration = d.info.frames > 0 ? static_cast<double>(d.info.frames) / d.info.fps : 0;
   if (auto mp4 = inspect_mp4(path, file_size)) d.container_cut_short = mp4->box_cut_short;
 
+  if (std::int64_t(d.info.width) * d.info.height > kMaxFramePixels)
+    fail(path, "video frames too large (" + std::to_string(d.info.width) + "x" +
+                   std::to_string(d.info.height) + "; the limit is 8192x4320)");
   // A video whose first frame cannot be decoded is bad input, not an empty result.
   if (d.info.width <= 0 || d.info.height <= 0 || !d.grab())
     fail(path, explain_no_frame(path, file_size, count));

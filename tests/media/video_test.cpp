@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iterator>
 
+#include <opencv2/core.hpp>
 #include <opencv2/videoio.hpp>
 
 #include "core/errors.h"
@@ -140,6 +141,23 @@ TEST(FrameSampler, ReadsKphotoalbumMovieWithItsDuration) {
   ASSERT_EQ(frames.size(), 23u);  // t = 0, 0.2, ..., 4.4
   EXPECT_NEAR(frames.back().time, 4.4, 1.0 / 15);
   for (const auto& f : frames) EXPECT_EQ(f.bgr.size(), cv::Size(160, 120));
+}
+
+TEST_F(VideoInput, AppliesRotationMetadata) {
+  // Phones store portrait video as landscape pixels plus a rotation tag.
+  fs::path clip = tw::test::make_clip(pattern_clip());
+  fs::path tagged = dir / "rotated.mp4";
+  run_ffmpeg({"-i", clip.string(), "-c", "copy", "-metadata:s:v", "rotate=90", tagged.string()});
+  FrameSampler plain(clip, 5), rotated(tagged, 5);
+  EXPECT_EQ(rotated.info().width, 240);
+  EXPECT_EQ(rotated.info().height, 320);
+  SampledFrame a, b;
+  ASSERT_TRUE(plain.next(a));
+  ASSERT_TRUE(rotated.next(b));
+  cv::Mat expected;
+  cv::rotate(a.bgr, expected, cv::ROTATE_90_CLOCKWISE);
+  ASSERT_EQ(b.bgr.size(), expected.size());
+  EXPECT_EQ(cv::norm(b.bgr, expected, cv::NORM_INF), 0);
 }
 
 TEST_F(VideoInput, RefusesMissingPath) {
