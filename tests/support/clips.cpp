@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <numbers>
 #include <stdexcept>
 #include <system_error>
 
@@ -202,7 +203,7 @@ std::vector<std::string> clip_ffmpeg_argv(const ClipSpec& spec, const fs::path& 
                                            num(o.scale) + "/2)*2'";
     std::string chain = "[" + std::to_string(input++) + ":v]" + scale + ",format=rgba";
     if (o.rotation_deg != 0) {
-      std::string angle = num(o.rotation_deg * M_PI / 180.0);
+      std::string angle = num(o.rotation_deg * std::numbers::pi / 180.0);
       chain += ",rotate=a=" + angle + ":c=none:ow='rotw(" + angle + ")':oh='roth(" + angle + ")'";
     }
     std::string overlay_label = "ov" + std::to_string(k);
