@@ -317,6 +317,12 @@ FetchLimits FetchLimits::from(const ScanConfig& scan) {
   return limits;
 }
 
+FetchLimits FetchLimits::from(const ScanConfig& scan, const SourceConfig& source) {
+  FetchLimits limits = from(scan);
+  limits.ytdlp = source.ytdlp;
+  return limits;
+}
+
 FetchMethod fetch_method(const VideoRef& video) {
   if (!is_http_url(video.url)) return FetchMethod::local;
   if (video.platform == "url") return FetchMethod::http;

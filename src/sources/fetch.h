@@ -29,6 +29,8 @@ struct FetchLimits {
 
   // max_video_bytes and download_timeout from [scan].
   static FetchLimits from(const ScanConfig& scan);
+  // The same, with the yt-dlp program of the source the video came from.
+  static FetchLimits from(const ScanConfig& scan, const SourceConfig& source);
 };
 
 enum class FetchMethod { local, http, ytdlp };

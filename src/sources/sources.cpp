@@ -324,7 +324,8 @@ ListResult list_folder(const SourceConfig& source, const ListOptions& options) {
   if (source.recursive) {
     for (auto it = fs::recursive_directory_iterator(root, dir_options, ec);
          !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (it->is_directory() && it->path().filename().string().front() == '.') {
+      std::error_code type_error;
+      if (it->is_directory(type_error) && it->path().filename().string().front() == '.') {
         it.disable_recursion_pending();
         continue;
       }

@@ -14,7 +14,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/config.h"
 #include "core/errors.h"
+#include "sources/sources.h"
 #include "support/test_support.h"
 #include "test_server.h"
 
@@ -225,6 +227,34 @@ TEST_F(Fetch, HousekeepingRemovesPartialFilesAndTrimsOldestFirst) {
   auto left = entries(cache);
   std::sort(left.begin(), left.end());
   EXPECT_EQ(left, (std::vector<std::string>{"mid.mp4", "new.mp4"}));
+}
+
+// What the watch loop does: config -> listing -> files in the cache.
+TEST_F(Fetch, FromAConfigFileToVideosInTheCache) {
+  fs::path dir = tw::test::fresh_dir("fetch-config");
+  const std::string text =
+      "[scan]\nmax_video_bytes = \"1MB\"\ndownload_timeout = \"30s\"\n"
+      "[watch]\ncache_dir = \"cache\"\n"
+      "[[source]]\nname = \"demo\"\nkind = \"urls\"\nlocation = \"" +
+      server_->url("/list.txt") + "\"\nytdlp = \"/opt/yt-dlp\"\n";
+  // ytdlp does not apply to a urls source: the config says so.
+  EXPECT_THROW(tw::parse_config(text, "tw.toml", dir, tw::Home{dir}), tw::InputError);
+  tw::Config config =
+      tw::parse_config(text.substr(0, text.find("ytdlp")), "tw.toml", dir, tw::Home{dir});
+  const tw::SourceConfig& source = config.sources.at(0);
+  FetchLimits limits = FetchLimits::from(config.scan, source);
+  EXPECT_EQ(limits.max_bytes, 1'000'000u);
+  EXPECT_EQ(limits.total_timeout, 30s);
+  EXPECT_EQ(limits.ytdlp, "yt-dlp");
+  auto listing = tw::sources::list_source(source);
+  ASSERT_EQ(listing.videos.size(), 2u);
+  std::vector<std::string> bytes;
+  for (const auto& video : listing.videos) {
+    fs::path file = tw::sources::fetch_video(video, config.watch.cache_dir, limits);
+    EXPECT_EQ(file.parent_path(), dir / "cache");
+    bytes.push_back(slurp(file));
+  }
+  EXPECT_EQ(bytes, (std::vector<std::string>{tw::test::tiny_mp4(1), tw::test::tiny_mp4(2)}));
 }
 
 }  // namespace

@@ -112,6 +112,16 @@ TestServer::TestServer(std::string clip_a, std::string clip_b)
   port_ = server_.bind_to_any_port("127.0.0.1");
   if (port_ <= 0) throw std::runtime_error("test server: cannot bind 127.0.0.1");
   thread_ = std::thread([this] { server_.listen_after_bind(); });
+  // stop() is a no-op until the accept loop runs: a suite that stopped the
+  // server right away would otherwise wait forever in the destructor.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!server_.is_running() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  if (!server_.is_running()) {
+    server_.stop();
+    thread_.detach();
+    throw std::runtime_error("test server: did not start within 10 s");
+  }
 }
 
 std::string slurp(const std::filesystem::path& path) {
