@@ -3,6 +3,7 @@
 #include <onnx/checker.h>
 
 #include <unistd.h>
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <stdexcept>
