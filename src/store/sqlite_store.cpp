@@ -514,8 +514,8 @@ class SqliteStore final : public Store {
     if (!d) throw StoreError("no delivery " + std::to_string(delivery_id));
     const RetryPolicy& retry = options_.retry;
     int attempts = d->attempts + 1;
-    DeliveryState state =
-        attempts >= retry.max_delivery_attempts ? DeliveryState::failed : DeliveryState::pending;
+    bool give_up = retry.max_delivery_attempts > 0 && attempts >= retry.max_delivery_attempts;
+    DeliveryState state = give_up ? DeliveryState::failed : DeliveryState::pending;
     Millis next = now() + backoff(retry.delivery_retry_base, retry.delivery_retry_cap, attempts);
     db_.prepare(
            "UPDATE deliveries SET state = ?, attempts = ?, next_attempt_at = ?, last_error = ? "

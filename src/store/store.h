@@ -167,7 +167,7 @@ struct QueueDepth {
 };
 
 // Retries: a failed scan or delivery waits base * 2^(attempts-1), at most cap;
-// after max_attempts it is given up (state failed).
+// after max_attempts it is given up (state failed; 0 deliveries = never).
 struct RetryPolicy {
   int max_scan_attempts = 3;
   std::chrono::milliseconds scan_retry_base{std::chrono::minutes(1)};

@@ -1,0 +1,63 @@
+#include "alerts/outbox.h"
+
+#include <spdlog/spdlog.h>
+
+#include <map>
+#include <set>
+
+namespace tw::alerts {
+
+Outbox::Outbox(store::Store& store, std::vector<std::unique_ptr<Sink>> sinks)
+    : store_(store), sinks_(std::move(sinks)) {}
+
+std::vector<std::string> Outbox::sink_names() const {
+  std::vector<std::string> names;
+  for (const auto& sink : sinks_) names.push_back(sink->name());
+  return names;
+}
+
+DeliveryReport Outbox::deliver_due(int limit) {
+  DeliveryReport report;
+  std::map<std::string, Sink*> by_name;
+  for (const auto& sink : sinks_) by_name[sink->name()] = sink.get();
+  std::set<std::string> failing;
+  std::map<std::string, Alert> alerts;  // an appearance goes to several sinks
+  for (const store::DeliveryRecord& delivery : store_.due_deliveries(sink_names(), limit)) {
+    if (failing.count(delivery.sink)) {
+      ++report.skipped;
+      continue;
+    }
+    Sink* sink = by_name.at(delivery.sink);
+    try {
+      auto cached = alerts.find(delivery.appearance_id);
+      if (cached == alerts.end()) {
+        std::optional<store::AppearanceRecord> record = store_.appearance(delivery.appearance_id);
+        if (!record) throw DeliveryError("appearance " + delivery.appearance_id + " is gone");
+        cached = alerts.emplace(delivery.appearance_id, make_alert(*record)).first;
+      }
+      sink->send(cached->second);
+    } catch (const std::exception& e) {
+      // The send failed (or the alert could not be made): back off.  A store
+      // error while marking propagates to the caller, which retries later.
+      failing.insert(delivery.sink);
+      store::DeliveryRecord after = store_.mark_delivery_failed(delivery.id, e.what());
+      if (after.state == store::DeliveryState::failed) {
+        ++report.given_up;
+        spdlog::error("alert {} to {}: gave up after {} attempts: {}", delivery.appearance_id,
+                      delivery.sink, after.attempts, e.what());
+      } else {
+        ++report.failed;
+        spdlog::warn("alert {} to {}: attempt {} failed, retry in {} s: {}", delivery.appearance_id,
+                     delivery.sink, after.attempts,
+                     (after.next_attempt_at - store_.now() + 999) / 1000, e.what());
+      }
+      continue;
+    }
+    store_.mark_delivered(delivery.id);
+    ++report.delivered;
+    spdlog::info("alert {} delivered to {}", delivery.appearance_id, delivery.sink);
+  }
+  return report;
+}
+
+}  // namespace tw::alerts

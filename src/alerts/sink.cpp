@@ -1,0 +1,53 @@
+#include "alerts/sink.h"
+
+#include <iostream>
+
+#include "alerts/sink_factories.h"
+#include "core/errors.h"
+
+namespace tw::alerts {
+namespace {
+
+bool has_line_break(const std::string& s) {
+  return s.find_first_of("\r\n") != std::string::npos;
+}
+
+}  // namespace
+
+std::unique_ptr<Sink> make_sink(const SinkConfig& config) {
+  std::string name = config.name.empty() ? config.kind : config.name;
+  std::string where = "alert " + name;
+  if (config.timeout.count() <= 0) throw InputError(where, "timeout must be positive");
+  if (config.kind == "console") return make_console_sink(name, std::cout);
+  if (config.kind == "webhook") {
+    if (!config.url.starts_with("http://") && !config.url.starts_with("https://")) {
+      throw InputError(where, "webhook url must start with http:// or https://");
+    }
+    return make_webhook_sink(name, config.url, config.timeout);
+  }
+  if (config.kind == "email") {
+    if (!config.smtp.starts_with("smtp://") && !config.smtp.starts_with("smtps://")) {
+      throw InputError(where, "smtp must be smtp://host:port or smtps://host:port");
+    }
+    if (config.from.empty() || has_line_break(config.from)) {
+      throw InputError(where, "needs one `from` address");
+    }
+    if (config.to.empty()) throw InputError(where, "needs at least one `to` address");
+    for (const auto& to : config.to) {
+      if (to.empty() || has_line_break(to)) throw InputError(where, "bad `to` address");
+    }
+    SinkConfig checked = config;
+    checked.name = name;
+    return make_email_sink(checked);
+  }
+  if (config.kind == "command") {
+    if (config.command.empty() || config.command[0].empty()) {
+      throw InputError(where, "command needs an argv list, e.g. [\"notify.sh\", \"--flag\"]");
+    }
+    return make_command_sink(name, config.command, config.timeout);
+  }
+  throw InputError(where,
+                   "unknown alert kind \"" + config.kind + "\" (console, webhook, email, command)");
+}
+
+}  // namespace tw::alerts

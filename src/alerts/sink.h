@@ -1,0 +1,53 @@
+#pragma once
+// Alert sinks: where alerts go.  Each send() either delivers the alert or
+// throws DeliveryError; the outbox (outbox.h) records which and retries.
+#include <chrono>
+#include <iosfwd>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "alerts/alert.h"
+
+namespace tw::alerts {
+
+class DeliveryError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct SinkConfig {
+  std::string kind;  // console | webhook | email | command
+  // Deliveries are keyed by this name: keep it stable across restarts, or
+  // pending alerts for the old name are not sent.  "" = the kind.
+  std::string name;
+  std::string url;                   // webhook: http(s)://...
+  std::string smtp;                  // email: smtp://host:port or smtps://host:port
+  std::string username, password;    // email: SMTP AUTH, when the server wants it
+  std::string from;                  // email
+  std::vector<std::string> to;       // email
+  std::vector<std::string> command;  // command: argv, run without a shell
+  std::chrono::milliseconds timeout{std::chrono::seconds(10)};
+};
+
+class Sink {
+ public:
+  explicit Sink(std::string name) : name_(std::move(name)) {}
+  virtual ~Sink() = default;
+  const std::string& name() const { return name_; }
+  // Delivers or throws DeliveryError naming the reason.  May block up to the
+  // sink's timeout; safe to call from one thread at a time.
+  virtual void send(const Alert& alert) = 0;
+
+ private:
+  std::string name_;
+};
+
+// Checks the config (InputError naming the sink and the reason) and builds it.
+std::unique_ptr<Sink> make_sink(const SinkConfig& config);
+
+// Console: one readable line per alert on `out` (stdout by default).
+std::unique_ptr<Sink> make_console_sink(const std::string& name, std::ostream& out);
+
+}  // namespace tw::alerts
