@@ -1,0 +1,34 @@
+#pragma once
+// The face models of the test home, loaded once per test program (loading
+// and the first forward pass cost more than most tests).
+#include <opencv2/imgcodecs.hpp>
+
+#include <filesystem>
+#include <string>
+
+#include "media/image.h"
+#include "models/model_dir.h"
+#include "support/test_support.h"
+#include "vision/face_analyzer.h"
+
+namespace tw::test {
+
+inline const models::ModelDir& test_models() {
+  static const models::ModelDir dir = models::ModelDir::open(home_dir() / "models");
+  return dir;
+}
+
+inline vision::FaceAnalyzer& shared_analyzer() {
+  static vision::FaceAnalyzer analyzer(test_models());
+  return analyzer;
+}
+
+inline std::filesystem::path face_api_sample(int n) {
+  return face_api_dir() / "demo" / ("sample" + std::to_string(n) + ".jpg");
+}
+
+inline std::filesystem::path kphotoalbum_dir() {
+  return testdata_dir() / "usr" / "share" / "kphotoalbum" / "demo";
+}
+
+}  // namespace tw::test
