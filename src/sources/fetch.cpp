@@ -131,6 +131,11 @@ size_t on_body(char* data, size_t size, size_t count, void* user) {
   return length;
 }
 
+// Called by libcurl about once a second, and as data flows: non-zero aborts.
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return cancelled(static_cast<const CancelFlag*>(user)) ? 1 : 0;
+}
+
 struct CurlDeleter {
   void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
 };
@@ -161,11 +166,17 @@ void transfer(const std::string& url, Sink& sink, const FetchLimits& limits, con
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &sink);
+  if (limits.cancel) {
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, const_cast<CancelFlag*>(limits.cancel));
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  }
   sink.max_bytes = limits.max_bytes;
   CURLcode rc = curl_easy_perform(c);
   long status = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
   const std::string detail = error_text[0] ? error_text : curl_easy_strerror(rc);
+  if (rc == CURLE_ABORTED_BY_CALLBACK) throw Cancelled(url);
   if (sink.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
     std::string size =
         sink.announced > 0
@@ -272,12 +283,14 @@ fs::path download_with_ytdlp(const std::string& url, const fs::path& dir, const 
   ProcessOptions options;
   options.timeout = limits.total_timeout;
   options.max_output = 1024 * 1024;
+  options.cancel = limits.cancel;
   ProcessResult run;
   try {
     run = run_process(argv, options);
   } catch (const std::system_error& e) {
     throw InputError(url, "cannot run '" + limits.ytdlp + "': " + e.code().message());
   }
+  if (run.cancelled) throw Cancelled(url);
   if (!run.ok()) {
     std::string line = run.last_error_line();
     std::string reason = "yt-dlp " + run.describe(limits.total_timeout);
@@ -364,13 +377,14 @@ fs::path fetch_video(const VideoRef& video, const fs::path& cache_dir, const Fet
 }
 
 std::string http_get_text(const std::string& url, std::size_t max_bytes,
-                          std::chrono::milliseconds timeout) {
+                          std::chrono::milliseconds timeout, const CancelFlag* cancel) {
   if (!is_http_url(url)) throw InputError(url, "not an http(s) URL");
   FetchLimits limits;
   limits.max_bytes = max_bytes;
   limits.total_timeout = timeout;
   limits.connect_timeout = std::min(timeout, limits.connect_timeout);
   limits.low_speed_time = std::min(timeout, limits.low_speed_time);
+  limits.cancel = cancel;
   std::string body;
   Sink sink;
   sink.memory = &body;

@@ -15,6 +15,7 @@
 
 #include "core/config.h"
 #include "core/types.h"
+#include "sources/cancel.h"
 
 namespace tw::sources {
 
@@ -26,6 +27,9 @@ struct FetchLimits {
   long low_speed_bytes = 1000;
   std::chrono::milliseconds low_speed_time{std::chrono::seconds(30)};
   std::string ytdlp = "yt-dlp";  // the program used for platform pages
+  // Raised by the caller to stop (shutdown): the download is abandoned, its
+  // partial file removed, and Cancelled thrown.
+  const CancelFlag* cancel = nullptr;
 
   // max_video_bytes and download_timeout from [scan].
   static FetchLimits from(const ScanConfig& scan);
@@ -51,7 +55,7 @@ std::filesystem::path fetch_video(const VideoRef& video, const std::filesystem::
 
 // GETs a small text resource (a URL listing) into memory.
 std::string http_get_text(const std::string& url, std::size_t max_bytes,
-                          std::chrono::milliseconds timeout);
+                          std::chrono::milliseconds timeout, const CancelFlag* cancel = nullptr);
 
 // Housekeeping for the watch loop: removes temporary files left by a process
 // killed mid-download, and removes the oldest cached files until the folder

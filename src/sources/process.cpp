@@ -61,6 +61,7 @@ bool drain(int fd, std::string& into, std::size_t keep_last) {
 std::string ProcessResult::describe(std::chrono::milliseconds timeout) const {
   if (timed_out) return "timed out after " + format_duration(timeout) + " and was killed";
   if (output_too_large) return "printed too much output and was killed";
+  if (cancelled) return "was cancelled";
   if (signal) return "was killed by signal " + std::to_string(signal);
   return "exited with status " + std::to_string(exit_code);
 }
@@ -142,6 +143,10 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
       result.timed_out = true;
       break;
     }
+    if (sources::cancelled(options.cancel) && !exited) {
+      result.cancelled = true;
+      break;
+    }
     // A child that exited but left a background process holding the pipes:
     // read what is there briefly, then stop waiting for it.
     if (exited && now - *exited_at > std::chrono::milliseconds(500)) break;
@@ -177,7 +182,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
   if (result.err.size() > kMaxStderr) result.err.erase(0, result.err.size() - kMaxStderr);
   if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
   if (WIFSIGNALED(status)) result.signal = WTERMSIG(status);
-  if (result.timed_out || result.output_too_large)
+  if (result.timed_out || result.output_too_large || result.cancelled)
     result.signal = result.signal ? result.signal : SIGKILL;
   return result;
 }

@@ -7,12 +7,15 @@
 #include <string>
 #include <vector>
 
+#include "sources/cancel.h"
+
 namespace tw::sources {
 
 struct ProcessOptions {
   std::chrono::milliseconds timeout{std::chrono::minutes(2)};
   std::filesystem::path working_dir;           // empty: the caller's
   std::size_t max_output = 64u * 1024 * 1024;  // stdout bytes; more is an error
+  const CancelFlag* cancel = nullptr;          // raised: kill the group, result.cancelled
 };
 
 struct ProcessResult {
@@ -20,10 +23,13 @@ struct ProcessResult {
   int signal = 0;      // when it was killed by a signal (ours on timeout)
   bool timed_out = false;
   bool output_too_large = false;
+  bool cancelled = false;
   std::string out;
   std::string err;  // the last 64 KiB of stderr
 
-  bool ok() const { return !timed_out && !output_too_large && signal == 0 && exit_code == 0; }
+  bool ok() const {
+    return !timed_out && !output_too_large && !cancelled && signal == 0 && exit_code == 0;
+  }
   // "exit status 1", "killed by signal 9", "timed out after 2s", ...
   std::string describe(std::chrono::milliseconds timeout) const;
   // The last non-empty stderr line that starts with "ERROR", else the last one.

@@ -88,15 +88,20 @@ void stamp_source(ListResult& result, const SourceConfig& source) {
   for (auto& video : result.videos) video.source = source.name;
 }
 
-ProcessResult run_listing(const SourceConfig& source, const std::vector<std::string>& argv) {
+ProcessResult run_listing(const SourceConfig& source, const std::vector<std::string>& argv,
+                          const ListOptions& list_options) {
   ProcessOptions options;
   options.timeout = source.timeout.count() > 0 ? source.timeout : std::chrono::minutes(2);
   options.working_dir = source.base_dir;
+  options.cancel = list_options.cancel;
+  ProcessResult run;
   try {
-    return run_process(argv, options);
+    run = run_process(argv, options);
   } catch (const std::system_error& e) {
     fail(source, "cannot run '" + argv.front() + "': " + e.code().message());
   }
+  if (run.cancelled) throw Cancelled("source " + source.name);
+  return run;
 }
 
 std::string with_stderr(const std::string& reason, const ProcessResult& run) {
@@ -245,7 +250,7 @@ ListResult parse_url_lines(const std::string& text, int max_videos) {
   return result;
 }
 
-ListResult list_ytdlp(const SourceConfig& source) {
+ListResult list_ytdlp(const SourceConfig& source, const ListOptions& options) {
   std::vector<std::string> argv{source.ytdlp, "-J", "--flat-playlist", "--no-progress"};
   if (source.max_videos > 0) {
     argv.push_back("--playlist-end");
@@ -253,7 +258,7 @@ ListResult list_ytdlp(const SourceConfig& source) {
   }
   argv.push_back("--");  // the location is never read as an option
   argv.push_back(source.location);
-  ProcessResult run = run_listing(source, argv);
+  ProcessResult run = run_listing(source, argv, options);
   if (!run.ok()) fail(source, with_stderr("yt-dlp " + run.describe(source.timeout), run));
   try {
     ListResult result = parse_ytdlp_json(run.out, source.max_videos);
@@ -268,7 +273,8 @@ ListResult list_urls(const SourceConfig& source, const ListOptions& options) {
   std::string text;
   if (is_http_url(source.location)) {
     try {
-      text = http_get_text(source.location, options.max_listing_bytes, source.timeout);
+      text =
+          http_get_text(source.location, options.max_listing_bytes, source.timeout, options.cancel);
     } catch (const InputError& e) {
       fail(source, e.what());
     }
@@ -347,9 +353,9 @@ ListResult list_folder(const SourceConfig& source, const ListOptions& options) {
   return result;
 }
 
-ListResult list_command(const SourceConfig& source) {
+ListResult list_command(const SourceConfig& source, const ListOptions& options) {
   if (source.command.empty()) fail(source, "no command configured");
-  ProcessResult run = run_listing(source, source.command);
+  ProcessResult run = run_listing(source, source.command, options);
   if (run.timed_out || run.output_too_large)
     fail(source, with_stderr(run.describe(source.timeout), run));
   ListResult result = parse_json_lines(run.out, source.max_videos);
@@ -366,13 +372,13 @@ ListResult list_command(const SourceConfig& source) {
 ListResult list_source(const SourceConfig& source, const ListOptions& options) {
   switch (source.kind) {
     case SourceKind::ytdlp:
-      return list_ytdlp(source);
+      return list_ytdlp(source, options);
     case SourceKind::urls:
       return list_urls(source, options);
     case SourceKind::folder:
       return list_folder(source, options);
     case SourceKind::command:
-      return list_command(source);
+      return list_command(source, options);
   }
   fail(source, "unknown source kind");
 }

@@ -10,13 +10,15 @@
 // killed with its process group).  A failed listing throws
 // InputError("source <name>", reason); lines that could not be used are
 // skipped and reported in ListResult::warnings.  Titles, authors and the like
-// are kept verbatim: they are untrusted data, never interpreted.
+// are kept verbatim: they are untrusted data, never interpreted.  When the
+// caller's cancel flag is raised, the listing stops and throws Cancelled.
 #include <chrono>
 #include <string>
 #include <vector>
 
 #include "core/config.h"
 #include "core/types.h"
+#include "sources/cancel.h"
 
 namespace tw::sources {
 
@@ -26,6 +28,8 @@ struct ListOptions {
   std::chrono::milliseconds settle{std::chrono::seconds(2)};
   // urls: the most a listing fetched over http(s) may weigh.
   std::size_t max_listing_bytes = 16u * 1024 * 1024;
+  // Raised by the caller to stop (shutdown): list_source throws Cancelled.
+  const CancelFlag* cancel = nullptr;
 };
 
 struct ListResult {
@@ -36,10 +40,10 @@ struct ListResult {
 ListResult list_source(const SourceConfig& source, const ListOptions& options = {});
 
 // The pieces list_source dispatches to, for callers and tests that need one.
-ListResult list_ytdlp(const SourceConfig& source);
+ListResult list_ytdlp(const SourceConfig& source, const ListOptions& options);
 ListResult list_urls(const SourceConfig& source, const ListOptions& options);
 ListResult list_folder(const SourceConfig& source, const ListOptions& options);
-ListResult list_command(const SourceConfig& source);
+ListResult list_command(const SourceConfig& source, const ListOptions& options);
 
 // Parsers of program output, separate so that they can be tested on text.
 ListResult parse_ytdlp_json(const std::string& json_text, int max_videos);

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "core/config.h"
 #include "core/errors.h"
@@ -79,6 +80,23 @@ TEST_F(Fetch, AServerThatNeverAnswersTimesOut) {
   EXPECT_NE(e.reason().find("timed out"), std::string::npos) << e.what();
   EXPECT_GE(seconds, 1.4);
   EXPECT_LT(seconds, 6.0);
+  EXPECT_TRUE(entries(dir).empty());
+}
+
+TEST_F(Fetch, ACancelledDownloadStopsAndLeavesNoFile) {
+  fs::path dir = tw::test::fresh_dir("fetch-cancel");
+  tw::sources::CancelFlag cancel{false};
+  FetchLimits limits = quick_limits();
+  limits.cancel = &cancel;
+  std::thread raiser([&] {
+    std::this_thread::sleep_for(300ms);
+    cancel = true;
+  });
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_THROW(tw::sources::download_url(server_->url("/hang.mp4"), dir, limits),
+               tw::sources::Cancelled);
+  raiser.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);  // the total timeout is 20 s
   EXPECT_TRUE(entries(dir).empty());
 }
 

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <fstream>
 #include <set>
+#include <thread>
 
 #include "core/errors.h"
 #include "core/hash.h"
@@ -299,6 +300,30 @@ TEST_F(Listing, AHangingCommandIsKilledWithEverythingItStarted) {
     std::this_thread::sleep_for(20ms);
   EXPECT_TRUE(process_gone(shell));
   EXPECT_TRUE(process_gone(child));
+}
+
+TEST_F(Listing, ACancelledListingStopsAtOnceAndKillsTheProgram) {
+  fs::path dir = tw::test::fresh_dir("command-cancel");
+  fs::path script = tw::test::write_script(
+      dir, "hang.sh", "echo $$ > '" + (dir / "shell.pid").string() + "'\nsleep 60\n");
+  auto source = source_of(tw::SourceKind::command, "stuck", "");
+  source.command = {script.string()};
+  source.timeout = 30s;
+  tw::sources::CancelFlag cancel{false};
+  tw::sources::ListOptions options;
+  options.cancel = &cancel;
+  std::thread raiser([&] {
+    std::this_thread::sleep_for(300ms);
+    cancel = true;
+  });
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_THROW(tw::sources::list_source(source, options), tw::sources::Cancelled);
+  raiser.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+  pid_t shell = read_pid(dir / "shell.pid");
+  ASSERT_GT(shell, 0);
+  for (int i = 0; i < 100 && !process_gone(shell); ++i) std::this_thread::sleep_for(20ms);
+  EXPECT_TRUE(process_gone(shell));
 }
 
 }  // namespace
