@@ -1,6 +1,7 @@
 #include "alerts/sink.h"
 
 #include <iostream>
+#include <set>
 
 #include "alerts/sink_factories.h"
 #include "core/errors.h"
@@ -48,6 +49,32 @@ std::unique_ptr<Sink> make_sink(const SinkConfig& config) {
   }
   throw InputError(where,
                    "unknown alert kind \"" + config.kind + "\" (console, webhook, email, command)");
+}
+
+SinkConfig sink_config(const AlertConfig& alert) {
+  SinkConfig config;
+  config.kind = std::string(to_string(alert.kind));
+  config.name = alert.name;
+  config.url = alert.url;
+  config.smtp = alert.smtp;
+  config.from = alert.from;
+  config.to = alert.to;
+  config.command = alert.command;
+  config.timeout = alert.timeout;
+  return config;
+}
+
+std::vector<std::unique_ptr<Sink>> make_sinks(const std::vector<AlertConfig>& alerts) {
+  std::vector<std::unique_ptr<Sink>> sinks;
+  std::set<std::string> names;
+  for (const AlertConfig& alert : alerts) {
+    auto sink = make_sink(sink_config(alert));
+    if (!names.insert(sink->name()).second) {
+      throw InputError("alert " + sink->name(), "two [[alert]] tables have this name");
+    }
+    sinks.push_back(std::move(sink));
+  }
+  return sinks;
 }
 
 }  // namespace tw::alerts

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "alerts/alert.h"
+#include "core/config.h"
 
 namespace tw::alerts {
 
@@ -46,6 +47,11 @@ class Sink {
 
 // Checks the config (InputError naming the sink and the reason) and builds it.
 std::unique_ptr<Sink> make_sink(const SinkConfig& config);
+
+// The [[alert]] tables of trendwatch.toml, each made into its sink (names
+// are the config's, e.g. "webhook-1"; two sinks with one name are refused).
+SinkConfig sink_config(const AlertConfig& alert);
+std::vector<std::unique_ptr<Sink>> make_sinks(const std::vector<AlertConfig>& alerts);
 
 // Console: one readable line per alert on `out` (stdout by default).
 std::unique_ptr<Sink> make_console_sink(const std::string& name, std::ostream& out);

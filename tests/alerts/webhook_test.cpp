@@ -231,5 +231,32 @@ TEST(Sinks, BadConfigsAreRefusedWithTheReason) {
   EXPECT_EQ(make_sink(config)->name(), "console");
 }
 
+TEST(Sinks, AreMadeFromTheConfigFile) {
+  Config config = parse_config(R"toml(
+[[alert]]
+kind = "webhook"
+url = "http://127.0.0.1:9/hook"
+timeout = "3s"
+
+[[alert]]
+kind = "command"
+name = "notify"
+command = ["notify-send", "trendwatch"]
+
+[[alert]]
+kind = "console"
+)toml",
+                               "test.toml", "/tmp", Home{"/tmp"});
+  auto sinks = make_sinks(config.alerts);
+  ASSERT_EQ(sinks.size(), 3u);
+  EXPECT_EQ(sinks[0]->name(), config.alerts[0].name);
+  EXPECT_EQ(sinks[1]->name(), "notify");
+  EXPECT_EQ(sink_config(config.alerts[0]).timeout, 3s);
+  EXPECT_EQ(sink_config(config.alerts[1]).command,
+            (std::vector<std::string>{"notify-send", "trendwatch"}));
+  config.alerts[2].name = "notify";
+  EXPECT_THROW(make_sinks(config.alerts), InputError);
+}
+
 }  // namespace
 }  // namespace tw::alerts
