@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include "core/errors.h"
 #include "store/store.h"
@@ -518,6 +520,38 @@ TEST_F(StoreFixture, ConcurrentProcessesClaimEachVideoOnce) {
   EXPECT_EQ(testing::query_integer(db_path, "SELECT count(*) FROM scans"), kVideos);
   EXPECT_EQ(testing::query_integer(db_path, "SELECT max(attempts) FROM videos"), 1);
   EXPECT_EQ(testing::query_integer(db_path, "SELECT count(*) FROM deliveries"), kVideos);
+}
+
+// Threads may share one Store object: its calls are serialized, so
+// concurrent claims never hand out a video twice.
+TEST_F(StoreFixture, ThreadsSharingOneStoreClaimEachVideoOnce) {
+  constexpr int kVideos = 40, kThreads = 4;
+  auto store = open_store(db_path.string());
+  for (int i = 0; i < kVideos; ++i) store->enqueue_video(sample_video(std::to_string(i)));
+  std::vector<std::thread> threads;
+  std::mutex mutex;
+  std::vector<std::int64_t> claimed;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::string owner = "thread-" + std::to_string(t);
+      while (auto video = store->claim_video(owner, 60s)) {
+        ScanResult result;
+        result.video_id = video->id;
+        result.worker = owner;
+        result.target_set_version = "v1";
+        result.appearances = {sample_appearance("jesper", 1, 2)};
+        result.sinks = {"console"};
+        store->complete_scan(result);
+        std::lock_guard lock(mutex);
+        claimed.push_back(video->id);
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(claimed.size(), size_t(kVideos));
+  EXPECT_EQ(std::set<std::int64_t>(claimed.begin(), claimed.end()).size(), size_t(kVideos));
+  EXPECT_EQ(store->queue_depth().done, kVideos);
+  EXPECT_EQ(store->queue_depth().deliveries_pending, kVideos);
 }
 
 }  // namespace
