@@ -92,6 +92,10 @@ TestServer::TestServer(std::string clip_a, std::string clip_b)
       return !stopping_ && sink.write("0123456789", 10);
     });
   });
+  // 5 MB served as a video at a URL without an extension (yt-dlp's way).
+  server_.Get("/watch/big", [](const Request&, Response& res) {
+    res.set_content(std::string(5 * 1000 * 1000, 'x'), "video/mp4");
+  });
   // Announces its size: 5 MB.
   server_.Get("/big.mp4", [](const Request&, Response& res) {
     res.set_content(std::string(5 * 1000 * 1000, 'x'), "video/mp4");
