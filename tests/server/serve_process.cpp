@@ -89,9 +89,9 @@ std::string ServeProcess::loopback_url() const {
   return "http://127.0.0.1:" + std::to_string(port_) + "/";
 }
 
-int ServeProcess::stop(int timeout_s) {
+int ServeProcess::signal_and_wait(int signal, int timeout_s) {
   if (pid_ < 0) return exit_code_;
-  ::kill(pid_, SIGTERM);
+  ::kill(pid_, signal);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
   int status = 0;
   while (std::chrono::steady_clock::now() < deadline) {

@@ -2,6 +2,7 @@
 // `trendwatch serve` as a child process for tests: started with argv (no
 // shell), its address read from what it prints, stopped with SIGTERM.
 // Every wait is bounded.
+#include <signal.h>
 #include <sys/types.h>
 
 #include <filesystem>
@@ -27,7 +28,8 @@ class ServeProcess {
   const std::string& printed_url() const { return url_; }
 
   // SIGTERM; waits up to timeout_s; the exit code, or -2 if it had to be killed.
-  int stop(int timeout_s = 10);
+  int stop(int timeout_s = 10) { return signal_and_wait(SIGTERM, timeout_s); }
+  int signal_and_wait(int signal, int timeout_s = 10);
   std::string output() const;  // stdout then stderr so far
 
  private:
