@@ -155,4 +155,28 @@ TEST(YtdlpJson, FlatPlaylistEntriesBecomeVideoRefs) {
   EXPECT_THROW(tw::sources::parse_ytdlp_json("null", 0), std::runtime_error);
 }
 
+// The shape Debian's yt-dlp (2023.03.04, TikTokUserIE._entries_api) gives a
+// TikTok user or tag page: full video dicts with extractor_key and a
+// webpage_url per video (and formats, left out here).
+TEST(YtdlpJson, FullVideoEntriesUseTheirWebpageUrl) {
+  const std::string json = R"json({
+    "_type": "playlist", "id": "79005827461758976", "title": "meme", "extractor_key": "TikTokUser",
+    "webpage_url": "https://www.tiktok.com/@meme",
+    "entries": [
+      {"id": "7301", "title": "a caption", "uploader": "meme", "timestamp": 1700000000,
+       "extractor_key": "TikTok", "extractor": "TikTok",
+       "webpage_url": "https://tiktok.com/@79005827461758976/video/7301",
+       "formats": [{"url": "https://v16.example/7301.mp4", "format_id": "play_addr"}]}
+    ]})json";
+  auto result = tw::sources::parse_ytdlp_json(json, 0);
+  ASSERT_EQ(result.videos.size(), 1u);
+  EXPECT_EQ(result.videos[0].platform, "tiktok");
+  EXPECT_EQ(result.videos[0].id, "7301");
+  EXPECT_EQ(result.videos[0].url, "https://tiktok.com/@79005827461758976/video/7301");
+  EXPECT_EQ(result.videos[0].title, "a caption");
+  EXPECT_EQ(result.videos[0].author, "meme");
+  tw::VideoRef video = result.videos[0];
+  EXPECT_EQ(tw::sources::fetch_method(video), tw::sources::FetchMethod::ytdlp);
+}
+
 }  // namespace
