@@ -76,14 +76,16 @@ class TableReader {
     }
     return out;
   }
-  std::optional<std::int64_t> integer(std::string_view key, std::int64_t min) const {
+  std::optional<std::int64_t> integer(std::string_view key, std::int64_t min,
+                                      std::int64_t max = 1'000'000'000) const {
     const toml::node* node = table_.get(key);
     if (!node) return std::nullopt;
     if (!node->is_integer())
       fail(line_of(*node), where_ + "." + std::string(key) + " must be an integer");
     std::int64_t value = node->as_integer()->get();
-    if (value < min)
-      fail(line_of(*node), where_ + "." + std::string(key) + " must be >= " + std::to_string(min));
+    if (value < min || value > max)
+      fail(line_of(*node), where_ + "." + std::string(key) + " must be between " +
+                               std::to_string(min) + " and " + std::to_string(max));
     return value;
   }
   std::optional<double> number(std::string_view key) const {

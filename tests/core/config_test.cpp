@@ -262,6 +262,10 @@ TEST(Config, WrongTypesNameTheirLine) {
 
   std::tie(where, why) = error_of("[watch]\nconcurrency = 0\n");
   EXPECT_EQ(where, "tw.toml:2");
+  EXPECT_NE(why.find("must be between 1 and"), std::string::npos) << why;
+
+  std::tie(where, why) = error_of("[watch]\n\nmax_videos = 99999999999\n");
+  EXPECT_EQ(where, "tw.toml:3");
 
   std::tie(where, why) = error_of("source = \"x\"\n");
   EXPECT_EQ(where, "tw.toml:1");
