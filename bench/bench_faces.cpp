@@ -1,0 +1,137 @@
+// Face pipeline speed: the embedder's ms per face at batch 1 and batch 8, and
+// the detector's ms per 720x1280 frame, each with 1 and 2 OpenCV threads.
+// Prints one JSON object with the ratios (batch 8 vs 1, 2 threads vs 1).
+//
+//   TRENDWATCH_HOME=build/test-home build/bench/bench_faces [--rounds N]
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <time.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <thread>
+
+#include "media/image.h"
+#include "models/model_dir.h"
+#include "vision/face_analyzer.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+// CPU time of the whole process (all threads), in ms: on a busy machine the
+// wall-clock figures grow, this one much less.
+double process_cpu_ms() {
+  timespec t{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
+}
+
+std::filesystem::path demo_photo(int n) {
+  return std::filesystem::path(TW_CACHE_DIR) / "face-api" / "package" / "demo" /
+         ("sample" + std::to_string(n) + ".jpg");
+}
+
+// A 720x1280 portrait frame (a phone video's) cut from a group photo.
+cv::Mat portrait_frame() {
+  const cv::Mat photo = tw::media::load_image(demo_photo(1));
+  const int width = photo.rows * 720 / 1280;
+  cv::Mat frame;
+  cv::resize(photo(cv::Rect(300, 0, width, photo.rows)), frame, cv::Size(720, 1280), 0, 0,
+             cv::INTER_AREA);
+  return frame;
+}
+
+// Milliseconds per face embedding all crops `rounds` times in batches of `batch`.
+double embed_ms_per_face(tw::vision::FaceEmbedder& embedder, const std::vector<cv::Mat>& crops,
+                         int batch, int rounds) {
+  size_t faces = 0;
+  const auto start = Clock::now();
+  for (int r = 0; r < rounds; ++r) {
+    for (size_t at = 0; at + batch <= crops.size(); at += batch) {
+      const std::vector<cv::Mat> group(crops.begin() + at, crops.begin() + at + batch);
+      faces += embedder.embed(group).size();
+    }
+  }
+  return ms_since(start) / static_cast<double>(faces);
+}
+
+double detect_ms_per_frame(tw::vision::FaceDetector& detector, const cv::Mat& frame, int rounds) {
+  const auto start = Clock::now();
+  for (int r = 0; r < rounds; ++r) detector.detect(frame);
+  return ms_since(start) / rounds;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int rounds = 3;
+  for (int i = 1; i + 1 < argc; ++i)
+    if (std::strcmp(argv[i], "--rounds") == 0) rounds = std::max(1, std::atoi(argv[i + 1]));
+  try {
+    const auto models = tw::models::ModelDir::open_default();
+    tw::vision::FaceAnalyzer analyzer(models);
+
+    // Real aligned crops: every face of face-api's six demo photos, trimmed
+    // to a multiple of 8 so that both batch sizes embed the same faces.
+    std::vector<cv::Mat> crops;
+    for (int n = 1; n <= 6; ++n)
+      for (const auto& face : analyzer.analyze(tw::media::load_image(demo_photo(n))))
+        crops.push_back(face.aligned);
+    crops.resize(crops.size() / 8 * 8);
+    if (crops.empty()) throw std::runtime_error("no faces found in the demo photos");
+    const cv::Mat frame = portrait_frame();
+
+    nlohmann::json threads_json = nlohmann::json::object();
+    double detect_ms[3] = {};
+    for (int threads : {1, 2}) {
+      cv::setNumThreads(threads);
+      auto& embedder = analyzer.embedder();
+      embed_ms_per_face(embedder, crops, 8, 1);  // warm-up: allocations for both shapes
+      embed_ms_per_face(embedder, crops, 1, 1);
+      const double batch1 = embed_ms_per_face(embedder, crops, 1, rounds);
+      const double batch8 = embed_ms_per_face(embedder, crops, 8, rounds);
+      detect_ms_per_frame(analyzer.detector(), frame, 1);
+      const double cpu_start = process_cpu_ms();
+      detect_ms[threads] = detect_ms_per_frame(analyzer.detector(), frame, rounds * 3);
+      const double detect_cpu = (process_cpu_ms() - cpu_start) / (rounds * 3);
+      threads_json[std::to_string(threads)] = {
+          {"embed_ms_per_face_batch1", batch1},
+          {"embed_ms_per_face_batch8", batch8},
+          {"embed_batch8_speedup_vs_batch1", batch1 / batch8},
+          {"detect_ms_per_frame_720x1280", detect_ms[threads]},
+          {"detect_cpu_ms_per_frame_720x1280", detect_cpu},
+      };
+    }
+    const auto& t1 = threads_json["1"];
+    const auto& t2 = threads_json["2"];
+    nlohmann::json result = {
+        {"benchmark", "faces"},
+        {"faces_embedded_per_round", crops.size()},
+        {"rounds", rounds},
+        {"detector_input_size", analyzer.detector().options().input_size},
+        {"hardware_threads", std::thread::hardware_concurrency()},
+        {"threads", threads_json},
+        {"embed_batch8_2threads_speedup_vs_batch1_1thread",
+         t1["embed_ms_per_face_batch1"].get<double>() /
+             t2["embed_ms_per_face_batch8"].get<double>()},
+        {"detect_2threads_speedup_vs_1thread", detect_ms[1] / detect_ms[2]},
+    };
+    std::cout << result.dump(2) << "\n";
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "bench_faces: " << e.what() << "\n";
+    return 2;
+  }
+}
