@@ -1,6 +1,7 @@
 #include "server/api_json.h"
 
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 
@@ -37,6 +38,11 @@ nlohmann::json evidence_url(const std::string& appearance_id, const std::string&
                             const char* which) {
   if (file.empty()) return nullptr;
   return "/evidence/" + path_segment(appearance_id) + "/" + which;
+}
+
+// Floats printed as the short decimals they stand for (0.82, not 0.8199999928).
+double tidy(float value) {
+  return std::round(static_cast<double>(value) * 1e6) / 1e6;
 }
 
 }  // namespace
@@ -96,23 +102,26 @@ nlohmann::json scan_json(const store::ScanRecord& scan) {
 
 nlohmann::json appearance_json(const store::AppearanceRecord& row) {
   const Appearance& a = row.appearance;
-  return {
-      {"id", row.id},
-      {"target", a.target},
-      {"start", a.start},
-      {"end", a.end},
-      {"best_time", a.best_time},
-      {"score", a.best_score},
-      {"distance", a.best_distance},
-      {"frames", a.frames},
-      {"box", {{"x", a.box.x}, {"y", a.box.y}, {"width", a.box.width}, {"height", a.box.height}}},
-      {"verdict", verdict_word(row.verdict)},
-      {"verdict_at", time_or_null(row.verdict_at)},
-      {"found_at", iso_time(row.created_at)},
-      {"video", video_ref_json(row.video_id, row.video)},
-      {"evidence",
-       {{"frame", evidence_url(row.id, a.evidence_frame, "frame")},
-        {"crop", evidence_url(row.id, a.evidence_crop, "crop")}}}};
+  return {{"id", row.id},
+          {"target", a.target},
+          {"start", a.start},
+          {"end", a.end},
+          {"best_time", a.best_time},
+          {"score", tidy(a.best_score)},
+          {"distance", tidy(a.best_distance)},
+          {"frames", a.frames},
+          {"box",
+           {{"x", tidy(a.box.x)},
+            {"y", tidy(a.box.y)},
+            {"width", tidy(a.box.width)},
+            {"height", tidy(a.box.height)}}},
+          {"verdict", verdict_word(row.verdict)},
+          {"verdict_at", time_or_null(row.verdict_at)},
+          {"found_at", iso_time(row.created_at)},
+          {"video", video_ref_json(row.video_id, row.video)},
+          {"evidence",
+           {{"frame", evidence_url(row.id, a.evidence_frame, "frame")},
+            {"crop", evidence_url(row.id, a.evidence_crop, "crop")}}}};
 }
 
 nlohmann::json target_json(const store::TargetSummary& target) {
