@@ -55,6 +55,7 @@ const char* format_name(Format f) {
 struct HeaderFacts {
   std::uint64_t width = 0, height = 0;
   bool complete = true;
+  bool damaged = false;  // structure broken mid-file (JPEG)
 };
 
 [[noreturn]] void fail(const fs::path& path, const std::string& reason) {
@@ -99,60 +100,67 @@ bool is_jpeg_sof(unsigned marker) {
 
 // Walks the JPEG marker segments (skipping entropy-coded data after each SOS)
 // to find the frame size and the EOI marker.  libjpeg pads a truncated file
-// with grey and only warns, so a missing EOI is how we see truncation.
+// with grey and only warns, so a missing EOI is how we see truncation.  Like
+// libjpeg, stray bytes where a marker belongs are skipped; more than a few
+// mean the data is damaged.
 std::optional<HeaderFacts> parse_jpeg(const Bytes& b) {
+  constexpr size_t kTolerableStrayBytes = 16;
   HeaderFacts facts;
+  facts.complete = false;
   bool have_size = false;
+  bool seen_scan = false;
+  size_t stray = 0;
   size_t i = 2;
-  while (true) {
-    // Expect a marker: one or more 0xFF, then the code.
-    if (i >= b.size()) {
-      facts.complete = false;
-      return have_size ? std::optional(facts) : std::nullopt;
+  while (i < b.size()) {
+    if (b[i] != 0xFF) {
+      ++stray;
+      ++i;
+      continue;
     }
-    if (b[i] != 0xFF) return std::nullopt;  // garbage where a marker belongs
-    while (i < b.size() && b[i] == 0xFF) ++i;
-    if (i >= b.size()) {
-      facts.complete = false;
-      return have_size ? std::optional(facts) : std::nullopt;
-    }
+    while (i < b.size() && b[i] == 0xFF) ++i;  // fill bytes
+    if (i >= b.size()) break;
     unsigned marker = b[i++];
+    if (marker == 0x00) {
+      ++stray;
+      continue;
+    }
     if (marker == 0xD9) {  // EOI
       facts.complete = true;
-      return have_size ? std::optional(facts) : std::nullopt;
+      break;
     }
     if ((marker >= 0xD0 && marker <= 0xD7) || marker == 0x01 || marker == 0xD8) continue;
-    if (i + 2 > b.size()) {
-      facts.complete = false;
-      return have_size ? std::optional(facts) : std::nullopt;
-    }
+    if (i + 2 > b.size()) break;
     size_t length = be16(b, i);
-    if (length < 2) return std::nullopt;
-    if (is_jpeg_sof(marker) && !have_size) {
-      if (i + 7 > b.size()) return std::nullopt;
+    if (length < 2) {
+      facts.damaged = true;
+      break;
+    }
+    if (is_jpeg_sof(marker) && !have_size && i + 7 <= b.size()) {
       facts.height = be16(b, i + 3);
       facts.width = be16(b, i + 5);
       have_size = true;
     }
+    // Past the first scan only small tables and scan headers follow, so a
+    // segment running off the end there is damage rather than a cut.
+    if (seen_scan && i + length > b.size()) {
+      facts.damaged = true;
+      break;
+    }
     i += length;
-    if (marker == 0xDA) {  // SOS: skip entropy-coded data up to the next real marker
-      while (true) {
-        if (i + 1 >= b.size()) {
-          facts.complete = false;
-          return have_size ? std::optional(facts) : std::nullopt;
-        }
-        if (b[i] == 0xFF) {
-          unsigned next = b[i + 1];
-          if (next == 0x00 || (next >= 0xD0 && next <= 0xD7) || next == 0xFF) {
-            i += (next == 0xFF) ? 1 : 2;
-            continue;
-          }
-          break;  // a marker: back to segment parsing at b[i] == 0xFF
-        }
+    if (marker == 0xDA) {
+      seen_scan = true;  // SOS: skip entropy-coded data up to the next real marker
+      while (i + 1 < b.size()) {
+        unsigned next = b[i + 1];
+        if (b[i] == 0xFF && next != 0x00 && !(next >= 0xD0 && next <= 0xD7) && next != 0xFF)
+          break;  // a marker: back to segment parsing
         ++i;
       }
+      if (i + 1 >= b.size()) i = b.size();
     }
   }
+  facts.damaged = facts.damaged || stray > kTolerableStrayBytes;
+  if (!have_size) return std::nullopt;
+  return facts;
 }
 
 // PNG: IHDR first, then chunks by length up to IEND.
@@ -343,6 +351,8 @@ cv::Mat load_image(const fs::path& path, const ImageLimits& limits) {
     fail(path, "too many pixels (" + std::to_string(facts->width) + "x" +
                    std::to_string(facts->height) + " = " + megapixels(pixels) + "; the limit is " +
                    megapixels(limits.max_pixels) + ")");
+  if (facts->damaged)
+    fail(path, std::string("corrupt ") + format_name(format) + " image (damaged data)");
   if (!facts->complete)
     fail(path, std::string("truncated ") + format_name(format) + " image (the file ends early)");
 

@@ -251,6 +251,15 @@ TEST_F(LoadImage, RefusesTruncatedJpeg) {
   expect_refused(dir / "stub.jpg", "truncated or corrupt JPEG");
 }
 
+TEST_F(LoadImage, RefusesJpegWithDamagedData) {
+  Bytes jpeg = read_bytes(kphotoalbum_dir() / "jesper.jpg");
+  std::uint32_t state = 7;
+  for (size_t i = jpeg.size() / 3; i < jpeg.size() / 3 + 2000; ++i)
+    jpeg[i] = uchar((state = state * 1103515245u + 12345u) >> 24);
+  write_bytes(dir / "garbled.jpg", jpeg);
+  expect_refused(dir / "garbled.jpg", "corrupt JPEG image (damaged data)");
+}
+
 TEST_F(LoadImage, RefusesTruncatedPng) {
   Bytes png = encode(".png", asymmetric_image(300, 200));
   write_bytes(dir / "cut.png", Bytes(png.begin(), png.begin() + static_cast<long>(png.size() / 2)));
