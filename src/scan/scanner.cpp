@@ -78,12 +78,20 @@ struct Scanner::Impl {
     faces += static_cast<std::int64_t>(detections.size());
 
     start = Clock::now();
-    std::vector<Box> boxes;
-    for (const auto& d : detections) boxes.push_back(d.box);
-    std::vector<std::vector<Point>> points = landmarker.landmarks(frame, boxes);
+    std::vector<Box> detected;
+    for (const auto& d : detections)
+      if (d.box.width >= options.min_face_px) detected.push_back(d.box);
+    if (detected.empty()) return hits;
+    std::vector<std::vector<Point>> points = landmarker.landmarks(frame, detected);
+    std::vector<Box> boxes;  // the faces that got landmarks, in crop order
     std::vector<cv::Mat> crops;
-    for (const auto& p : points) crops.push_back(vision::align_face(frame, p));
+    for (std::size_t i = 0; i < points.size() && i < detected.size(); ++i) {
+      if (points[i].empty()) continue;  // a box with no pixels inside the frame
+      boxes.push_back(detected[i]);
+      crops.push_back(vision::align_face(frame, points[i]));
+    }
     t.align += seconds_since(start);
+    if (crops.empty()) return hits;
 
     start = Clock::now();
     std::vector<Descriptor> descriptors = embedder.embed(crops);

@@ -19,6 +19,7 @@
 #include "models/model_dir.h"
 #include "scan/aggregate.h"
 #include "targets/target.h"
+#include "targets/threshold.h"
 #include "vision/face_detector.h"
 
 namespace tw::scan {
@@ -42,6 +43,9 @@ struct ScanOptions {
   int threads = 0;                 // OpenCV threads for inference; 0 leaves OpenCV's setting
   std::size_t queue_capacity = 4;  // sampled frames decoded ahead
   vision::DetectorOptions detector;
+  // Faces narrower than this are counted but not matched (their descriptors
+  // are noise; see docs/threshold.md).
+  float min_face_px = targets::kMinMatchFacePx;
   std::filesystem::path evidence_dir;  // empty: no evidence written
   // Called on the scanning thread after each sampled frame.
   std::function<void(double video_time, double duration)> progress;

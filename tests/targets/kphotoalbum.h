@@ -1,0 +1,77 @@
+#pragma once
+// Labels of the kphotoalbum demo photos, read from the package's own
+// index.xml (who is in each photo, and the rotation kphotoalbum applies when
+// it shows the photo).  Header-only: tests/scan uses it too.
+#include <opencv2/core.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "support/test_support.h"
+
+namespace tw::test {
+
+struct LabelledPhoto {
+  std::filesystem::path file;
+  int angle = 0;  // clockwise degrees kphotoalbum turns the photo by
+  std::vector<std::string> people;
+};
+
+inline std::filesystem::path kphotoalbum_dir() {
+  return testdata_dir() / "usr/share/kphotoalbum/demo";
+}
+
+namespace detail {
+inline std::string attribute(const std::string& tag, const std::string& name) {
+  std::string key = " " + name + "=\"";
+  auto at = tag.find(key);
+  if (at == std::string::npos) return "";
+  at += key.size();
+  return tag.substr(at, tag.find('"', at) - at);
+}
+}  // namespace detail
+
+// Every <image> of index.xml with its People values (photos only).
+inline std::vector<LabelledPhoto> kphotoalbum_photos() {
+  std::ifstream in(kphotoalbum_dir() / "index.xml");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const std::string xml = ss.str();
+  std::vector<LabelledPhoto> out;
+  for (std::size_t at = xml.find("<image "); at != std::string::npos;
+       at = xml.find("<image ", at + 1)) {
+    std::size_t tag_end = xml.find('>', at);
+    std::string tag = xml.substr(at, tag_end - at);
+    std::size_t block_end = xml.find("</image>", at);
+    std::string block = xml.substr(at, block_end - at);
+    LabelledPhoto photo;
+    photo.file = kphotoalbum_dir() / detail::attribute(tag, "file");
+    if (photo.file.extension() != ".jpg") continue;
+    std::string angle = detail::attribute(tag, "angle");
+    photo.angle = angle.empty() ? 0 : std::stoi(angle);
+    std::size_t people = block.find("<option name=\"People\">");
+    if (people != std::string::npos) {
+      std::string section = block.substr(people, block.find("</option>", people) - people);
+      for (std::size_t v = section.find("<value "); v != std::string::npos;
+           v = section.find("<value ", v + 1))
+        photo.people.push_back(
+            detail::attribute(section.substr(v, section.find('>', v) - v), "value"));
+    }
+    out.push_back(photo);
+  }
+  return out;
+}
+
+// Photos showing exactly this one person (and nobody else named).
+inline std::vector<LabelledPhoto> photos_of_only(const std::string& person) {
+  std::vector<LabelledPhoto> out;
+  for (auto& p : kphotoalbum_photos())
+    if (p.people.size() == 1 && p.people[0] == person) out.push_back(p);
+  return out;
+}
+
+}  // namespace tw::test
