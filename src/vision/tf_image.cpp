@@ -39,23 +39,32 @@ cv::Mat padded_resize_rgb(const cv::Mat& bgr, int side, int left, int top, int o
   CV_Assert(bgr.type() == CV_8UC3 && side > 0 && out_size > 0);
   const Taps rows = make_taps(side, out_size);
   const Taps cols = make_taps(side, out_size);
-  cv::Mat out(out_size, out_size, CV_32FC3);
-  // Canvas pixel (y, x), channel c (BGR), zero outside the pasted image.
-  auto pixel = [&](int y, int x, int c) -> double {
-    const int sy = y - top, sx = x - left;
-    if (sy < 0 || sx < 0 || sy >= bgr.rows || sx >= bgr.cols) return 0.0;
-    return bgr.ptr<cv::Vec3b>(sy)[sx][c];
+  // Canvas column -> pixel offset in a source row, or -1 in the zero padding.
+  auto source_col = [&](int x) { return x - left >= 0 && x - left < bgr.cols ? x - left : -1; };
+  std::vector<int> col_lo(out_size), col_hi(out_size);
+  for (int k = 0; k < out_size; ++k) {
+    col_lo[k] = source_col(cols.lo[k]);
+    col_hi[k] = source_col(cols.hi[k]);
+  }
+  auto source_row = [&](int y) -> const cv::Vec3b* {
+    return y - top >= 0 && y - top < bgr.rows ? bgr.ptr<cv::Vec3b>(y - top) : nullptr;
   };
+  auto value = [](const cv::Vec3b* row, int col, int c) -> double {
+    return row && col >= 0 ? row[col][c] : 0.0;
+  };
+  cv::Mat out(out_size, out_size, CV_32FC3);
   for (int r = 0; r < out_size; ++r) {
     auto* dst = out.ptr<cv::Vec3f>(r);
-    const int y0 = rows.lo[r], y1 = rows.hi[r];
+    const cv::Vec3b* upper_row = source_row(rows.lo[r]);
+    const cv::Vec3b* lower_row = source_row(rows.hi[r]);
     const double fy = rows.frac[r];
     for (int k = 0; k < out_size; ++k) {
-      const int x0 = cols.lo[k], x1 = cols.hi[k];
+      const int x0 = col_lo[k], x1 = col_hi[k];
       const double fx = cols.frac[k];
       for (int c = 0; c < 3; ++c) {
-        const double top_left = pixel(y0, x0, c), top_right = pixel(y0, x1, c);
-        const double bottom_left = pixel(y1, x0, c), bottom_right = pixel(y1, x1, c);
+        // Same operation order as tfjs's CPU kernel.
+        const double top_left = value(upper_row, x0, c), top_right = value(upper_row, x1, c);
+        const double bottom_left = value(lower_row, x0, c), bottom_right = value(lower_row, x1, c);
         const double upper = top_left + (top_right - top_left) * fx;
         const double lower = bottom_left + (bottom_right - bottom_left) * fx;
         dst[k][2 - c] = static_cast<float>(upper + (lower - upper) * fy);
