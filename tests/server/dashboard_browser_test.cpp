@@ -4,17 +4,15 @@
 //
 // TW_SCREENSHOT_DIR=/path makes the first test leave the page screenshots there
 // (docs/screenshots/ are made that way; see docs/dashboard.md).
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
 #include <cstdlib>
 #include <fstream>
 
+#include "server/browser_check.h"
 #include "server/demo_store.h"
 #include "server/serve_process.h"
 #include "support/test_support.h"
@@ -23,53 +21,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
-
-fs::path browser_tools() {
-  return tw::test::source_dir() / "tools" / "browser";
-}
-
-std::string installed_playwright_version() {
-  std::ifstream in(browser_tools() / "node_modules" / "playwright-core" / "package.json");
-  if (!in) return "";
-  json package = json::parse(in, nullptr, false);
-  return package.is_object() ? package.value("version", "") : "";
-}
-
-std::string locked_playwright_version() {
-  std::ifstream in(browser_tools() / "package-lock.json");
-  json lock = json::parse(in, nullptr, false);
-  return lock["packages"]["node_modules/playwright-core"].value("version", "");
-}
-
-// `npm ci` once for all test processes (ctest runs them in parallel): under a
-// lock file, and only when node_modules does not hold the locked version.
-::testing::AssertionResult browser_tools_ready() {
-  if (!fs::exists("/usr/bin/chromium"))
-    return ::testing::AssertionFailure()
-           << "/usr/bin/chromium missing: run scripts/install-deps.sh";
-  const fs::path lock_file = fs::path(TW_BINARY_DIR) / "browser-tools.lock";
-  int lock = ::open(lock_file.c_str(), O_RDWR | O_CREAT, 0644);
-  if (lock < 0 || ::flock(lock, LOCK_EX) != 0) return ::testing::AssertionFailure() << "no lock";
-  ::testing::AssertionResult result = ::testing::AssertionSuccess();
-  if (installed_playwright_version() != locked_playwright_version()) {
-    auto npm = tw::test::run_program(
-        {"npm", "ci", "--prefix", browser_tools().string(), "--no-audit", "--no-fund"}, {}, 300);
-    if (npm.exit_code != 0)
-      result = ::testing::AssertionFailure() << "npm ci failed: " << npm.out << npm.err;
-  }
-  ::flock(lock, LOCK_UN);
-  ::close(lock);
-  return result;
-}
-
-json run_check(const std::string& url, const json& plan) {
-  auto r = tw::test::run_program(
-      {"node", (browser_tools() / "dashboard_check.js").string(), url, plan.dump()}, {}, 120);
-  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  json result = json::parse(r.out, nullptr, false);
-  EXPECT_TRUE(result.is_object()) << "not JSON: " << r.out << r.err;
-  return result.is_object() ? result : json::object();
-}
 
 const json* row_of(const json& result, const std::string& id) {
   for (const auto& row : result["rows"])
@@ -80,7 +31,7 @@ const json* row_of(const json& result, const std::string& id) {
 class DashboardBrowser : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(browser_tools_ready());
+    ASSERT_TRUE(tw::test::browser_tools_ready());
     demo_ = tw::test::make_demo_store(tw::test::fresh_dir("dashboard-browser"));
   }
   std::vector<std::string> serve_args(const std::string& listen) const {
@@ -95,11 +46,12 @@ TEST_F(DashboardBrowser, ShowsAppearancesStoresAConfirmAndRendersHostileTitlesAs
   tw::test::ServeProcess serve(serve_args("127.0.0.1:0"), {"TRENDWATCH_TOKEN="});
   const char* wanted_dir = std::getenv("TW_SCREENSHOT_DIR");
   const fs::path screenshots = wanted_dir && *wanted_dir ? fs::path(wanted_dir) : demo_.dir / "png";
-  json result = run_check(serve.loopback_url(), {{"thumbnail", demo_.movie_appearance},
-                                                 {"confirm", demo_.movie_appearance},
-                                                 {"hostile_video", demo_.hostile_video},
-                                                 {"timeline_video", demo_.harbour_video},
-                                                 {"screenshots", screenshots.string()}});
+  json result =
+      tw::test::run_browser_check(serve.loopback_url(), {{"thumbnail", demo_.movie_appearance},
+                                                         {"confirm", demo_.movie_appearance},
+                                                         {"hostile_video", demo_.hostile_video},
+                                                         {"timeline_video", demo_.harbour_video},
+                                                         {"screenshots", screenshots.string()}});
 
   // The known appearance is listed, with its facts, and its thumbnail loads.
   ASSERT_EQ(result["rows"].size(), 6u) << result.dump(2);
@@ -163,8 +115,8 @@ TEST_F(DashboardBrowser, RefusesABrowserWithoutTheTokenOnAnOpenListen) {
   // Listens on every interface, so a token is required; reached over 127.0.0.1.
   const std::string token = "browser-token-5c2b";
   tw::test::ServeProcess serve(serve_args("0.0.0.0:0"), {"TRENDWATCH_TOKEN=" + token});
-  json result =
-      run_check(serve.loopback_url(), {{"token", token}, {"thumbnail", demo_.movie_appearance}});
+  json result = tw::test::run_browser_check(
+      serve.loopback_url(), {{"token", token}, {"thumbnail", demo_.movie_appearance}});
   EXPECT_EQ(result["without_token"]["page_status"], 401);
   EXPECT_EQ(result["without_token"]["heading"], "This dashboard needs a token");
   EXPECT_EQ(result["without_token"]["api_status"], 401);
