@@ -181,6 +181,42 @@ TEST(FacesCli, JsonHasEveryFaceWithBoxScoreLandmarksAndDescriptor) {
   }
 }
 
+// The "done when": the 3 faces of sample1 with face-api's own scores
+// and boxes (tests/data/golden/detections.json, made by face-api itself).
+TEST(FacesCli, Sample1HasFaceApisScoresAndBoxes) {
+  std::ifstream fixture(test::source_dir() / "tests/data/golden/detections.json");
+  const json golden = json::parse(fixture);
+  const json* reference = nullptr;
+  for (const auto& image : golden["images"])
+    if (image["file"] == "sample1.jpg") reference = &image;
+  ASSERT_NE(reference, nullptr);
+  const auto run = run_trendwatch({"faces", "--format", "json", sample1()});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto faces = json_lines(run.out).at(0)["faces"];
+  ASSERT_EQ(faces.size(), (*reference)["faces"].size());
+  for (size_t i = 0; i < faces.size(); ++i) {
+    const auto& want = (*reference)["faces"][i];
+    EXPECT_NEAR(faces[i]["score"].get<double>(), want["score"].get<double>(), 1e-4);
+    const double tolerance = 1e-3 * 1920;
+    EXPECT_NEAR(faces[i]["box"]["x"].get<double>(), want["box"][0].get<double>(), tolerance);
+    EXPECT_NEAR(faces[i]["box"]["y"].get<double>(), want["box"][1].get<double>(), tolerance);
+    EXPECT_NEAR(faces[i]["box"]["width"].get<double>(), want["box"][2].get<double>(), tolerance);
+    EXPECT_NEAR(faces[i]["box"]["height"].get<double>(), want["box"][3].get<double>(), tolerance);
+  }
+}
+
+TEST(FacesCli, MinScoreDropsWeakerFaces) {
+  const auto strict =
+      run_trendwatch({"faces", "--format", "json", "--min-score", "0.99", sample1()});
+  ASSERT_EQ(strict.exit_code, 0) << strict.err;
+  const auto faces = json_lines(strict.out).at(0)["faces"];
+  EXPECT_EQ(faces.size(), 2u);  // face-api's scores: 0.9953, 0.9935, 0.9888
+  for (const auto& face : faces) EXPECT_GT(face["score"].get<double>(), 0.99);
+  const auto bad = run_trendwatch({"faces", "--min-score", "1.5", sample1()});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--min-score"), std::string::npos) << bad.err;
+}
+
 TEST(FacesCli, TextIsOneSummaryPerFace) {
   const auto run = run_trendwatch({"faces", sample1()});
   ASSERT_EQ(run.exit_code, 0) << run.err;
