@@ -397,6 +397,16 @@ class SqliteStore final : public Store {
     return db_.changes() == 1;
   }
 
+  bool expire_lease(std::int64_t video_id, const std::string& owner) override {
+    std::lock_guard lock(mutex_);
+    db_.prepare(
+           "UPDATE videos SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? "
+           "AND state = 'scanning'")
+        .bind_all(now(), video_id, owner)
+        .run();
+    return db_.changes() == 1;
+  }
+
   CompletedScan complete_scan(const ScanResult& result) override {
     for (const auto& a : result.appearances) check_finite(a);
     std::lock_guard lock(mutex_);
@@ -461,8 +471,9 @@ class SqliteStore final : public Store {
         .bind_all(video_id, worker, started_at ? started_at : t, t, error)
         .run();
     VideoState state = video->state;
-    // Another worker holding the lease now owns the video's fate.
-    bool still_ours = video->state != VideoState::scanning || video->lease_owner == worker;
+    // Only the lease holder decides: if the lease expired and another worker
+    // took the video (or already finished it), this failure is history only.
+    bool still_ours = video->state == VideoState::scanning && video->lease_owner == worker;
     if (still_ours) {
       const RetryPolicy& retry = options_.retry;
       state = video->attempts >= retry.max_scan_attempts ? VideoState::failed : VideoState::queued;

@@ -222,11 +222,17 @@ class Store {
   // Gives the video back unscanned (shutdown): queued again, the claim not
   // counted as an attempt.  False when `owner` does not hold it.
   virtual bool release_video(std::int64_t video_id, const std::string& owner) = 0;
+  // Ends `owner`'s lease now, counting the claim as an attempt: for a restart
+  // after a crash, so that the video is scanned again at once but one that
+  // keeps crashing workers is still given up.  False when not held by owner.
+  virtual bool expire_lease(std::int64_t video_id, const std::string& owner) = 0;
   // One transaction: the scan row, its appearances (an id already stored is
   // kept as is), one pending delivery per appearance and sink, the video done.
   virtual CompletedScan complete_scan(const ScanResult& result) = 0;
   // Records a failed scan; the video is retried later with backoff or, after
-  // max_scan_attempts, failed for good.  Returns the video's new state.
+  // max_scan_attempts, failed for good.  Only the lease holder changes the
+  // video's state (a late failure after another worker took over is only
+  // recorded).  Returns the video's state afterwards.
   virtual VideoState fail_scan(std::int64_t video_id, const std::string& worker,
                                const std::string& error, Millis started_at) = 0;
 

@@ -211,6 +211,21 @@ TEST_F(StoreFixture, AVideoThatKeepsKillingWorkersIsGivenUp) {
   EXPECT_NE(video.last_error.find("gave up after 3 attempts"), std::string::npos);
 }
 
+TEST_F(StoreFixture, ExpiringOwnLeasesAfterACrashStillCountsAttempts) {
+  auto o = options();
+  o.retry.max_scan_attempts = 2;
+  auto store = open(o);
+  auto queued = store->enqueue_video(sample_video("poison"));
+  for (int restart = 0; restart < 2; ++restart) {
+    ASSERT_TRUE(store->claim_video("host#1", 10min).has_value()) << restart;
+    // The worker crashed; on restart it hands back what it held, at once.
+    EXPECT_TRUE(store->expire_lease(queued.video_id, "host#1"));
+    EXPECT_FALSE(store->expire_lease(queued.video_id, "someone-else"));
+  }
+  EXPECT_FALSE(store->claim_video("host#1", 10min).has_value());
+  EXPECT_EQ(store->video(queued.video_id)->video.state, VideoState::failed);
+}
+
 TEST_F(StoreFixture, ReleaseRequeuesWithoutCountingTheAttempt) {
   auto store = open();
   auto queued = store->enqueue_video(sample_video("1"));
@@ -247,6 +262,24 @@ TEST_F(StoreFixture, AFailedScanIsRetriedWithBackoffThenGivenUp) {
   EXPECT_EQ(detail->scans[0].status, "failed");
   EXPECT_EQ(detail->scans[0].error, "decode error");
   EXPECT_EQ(store->queue_depth().failed, 1);
+}
+
+TEST_F(StoreFixture, ALateFailureFromAWorkerThatLostItsLeaseChangesNothing) {
+  auto store = open();
+  auto queued = store->enqueue_video(sample_video("1"));
+  ASSERT_TRUE(store->claim_video("slow", 10s));
+  clock.advance(11s);
+  ASSERT_TRUE(store->claim_video("fast", 10s));
+  ScanResult result;
+  result.video_id = queued.video_id;
+  result.worker = "fast";
+  result.target_set_version = "v1";
+  store->complete_scan(result);
+  EXPECT_EQ(store->fail_scan(queued.video_id, "slow", "decode error", 0), VideoState::done);
+  auto detail = store->video(queued.video_id);
+  EXPECT_EQ(detail->video.state, VideoState::done);
+  ASSERT_EQ(detail->scans.size(), 2u);
+  EXPECT_EQ(detail->scans[0].status, "failed");  // recorded, nothing more
 }
 
 TEST_F(StoreFixture, CompleteScanStoresScanAppearancesAndOneDeliveryPerSink) {
