@@ -99,6 +99,15 @@ bool is_inside(const fs::path& file, const fs::path& root) {
   return true;
 }
 
+// "127.0.0.1:8080" -> "127.0.0.1", "[::1]:8080" -> "::1", "localhost" -> "localhost".
+std::string host_name(const std::string& host_header) {
+  if (!host_header.empty() && host_header.front() == '[') {
+    auto close = host_header.find(']');
+    return close == std::string::npos ? host_header : host_header.substr(1, close - 1);
+  }
+  return host_header.substr(0, host_header.find(':'));
+}
+
 const char* image_type(const fs::path& file) {
   std::string ext = file.extension().string();
   for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -128,6 +137,25 @@ struct DashboardServer::Impl {
     if (req.method == "GET" && req.path == "/" && req.has_param("token"))
       return same_secret(req.get_param_value("token"), options.token);
     return false;
+  }
+
+  // Without a token, another web site open in the same browser must not
+  // read or drive the dashboard: only loopback Host names are answered (a
+  // DNS-rebound name is not), and a verdict must be JSON (a cross-site form
+  // cannot send that) from this origin when the browser names one.  (A token
+  // travels in a header no browser adds by itself.)  Empty when allowed.
+  std::string cross_site_problem(const httplib::Request& req) const {
+    if (!options.token.empty()) return "";
+    const std::string host = req.get_header_value("Host");
+    if (!is_loopback(host_name(host)))
+      return "this dashboard answers only to a loopback address, not to Host " + host;
+    if (req.method != "POST") return "";
+    if (req.get_header_value("Content-Type").rfind("application/json", 0) != 0)
+      return "send the verdict as Content-Type: application/json";
+    const std::string origin = req.get_header_value("Origin");
+    if (!origin.empty() && origin != "http://" + host)
+      return "a verdict from another site (Origin " + origin + ") is refused";
+    return "";
   }
 
   void refuse(const httplib::Request& req, httplib::Response& res) const {
@@ -227,9 +255,15 @@ struct DashboardServer::Impl {
                               {"X-Frame-Options", "DENY"}});
 
     http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-      if (authorized(req)) return httplib::Server::HandlerResponse::Unhandled;
-      refuse(req, res);
-      return httplib::Server::HandlerResponse::Handled;
+      if (!authorized(req)) {
+        refuse(req, res);
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      if (std::string problem = cross_site_problem(req); !problem.empty()) {
+        send_error(res, 403, problem);
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      return httplib::Server::HandlerResponse::Unhandled;
     });
     http.set_exception_handler(
         [](const httplib::Request& req, httplib::Response& res, std::exception_ptr failure) {

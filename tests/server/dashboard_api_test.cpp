@@ -171,6 +171,35 @@ TEST_F(DashboardApi, RejectsBadVerdictRequests) {
   EXPECT_EQ(res->status, 413);
 }
 
+TEST_F(DashboardApi, RefusesOtherSitesWhenServingWithoutAToken) {
+  // A DNS-rebound name reaching 127.0.0.1 is not answered.
+  auto rebound = client_->Get("/api/targets", {{"Host", "evil.example:8080"}});
+  ASSERT_TRUE(rebound);
+  EXPECT_EQ(rebound->status, 403);
+  EXPECT_EQ(rebound->body.find("jesper"), std::string::npos);
+  auto named = client_->Get("/api/targets", {{"Host", "localhost:" + std::to_string(port_)}});
+  ASSERT_TRUE(named);
+  EXPECT_EQ(named->status, 200);
+
+  // A cross-site form (text/plain) or a request from another origin cannot set a verdict.
+  const std::string path = "/api/appearances/" + demo_.movie_appearance + "/verdict";
+  auto form = client_->Post(path.c_str(), R"({"verdict": "dismissed"})", "text/plain");
+  ASSERT_TRUE(form);
+  EXPECT_EQ(form->status, 403);
+  auto foreign = client_->Post(path.c_str(), {{"Origin", "http://evil.example"}},
+                               R"({"verdict": "dismissed"})", "application/json");
+  ASSERT_TRUE(foreign);
+  EXPECT_EQ(foreign->status, 403);
+  EXPECT_EQ(demo_.store->appearance(demo_.movie_appearance)->verdict, tw::store::Verdict::none);
+
+  auto own = client_->Post(path.c_str(), {{"Origin", "http://127.0.0.1:" + std::to_string(port_)}},
+                           R"({"verdict": "dismissed"})", "application/json");
+  ASSERT_TRUE(own);
+  EXPECT_EQ(own->status, 200);
+  EXPECT_EQ(demo_.store->appearance(demo_.movie_appearance)->verdict,
+            tw::store::Verdict::dismissed);
+}
+
 TEST_F(DashboardApi, ShowsAVideoWithItsAppearancesByStartAndItsScans) {
   json body = get_json("/api/videos/" + std::to_string(demo_.harbour_video));
   EXPECT_EQ(body["video"]["id"], demo_.harbour_video);
