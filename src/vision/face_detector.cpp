@@ -167,8 +167,9 @@ std::vector<FaceDetection> FaceDetector::detect(const cv::Mat& image) {
   // Back to image pixels the way locateFaces does (relative to the resized,
   // unpadded part of the input), then clipped to the image.
   const double width = bgr.cols, height = bgr.rows;
-  const double pad_x = size / std::round(width * size / side);
-  const double pad_y = size / std::round(height * size / side);
+  // (At least one pixel: a 1x2000 strip must not divide by zero.)
+  const double pad_x = size / std::max(1.0, std::round(width * size / side));
+  const double pad_y = size / std::max(1.0, std::round(height * size / side));
   std::vector<FaceDetection> faces;
   for (const Candidate* c : kept) {
     const double top = std::max(0.f, c->box.ymin) * pad_y * height;

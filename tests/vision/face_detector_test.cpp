@@ -151,6 +151,14 @@ TEST(FaceDetector, AcceptsGreyAndBgraAndFindsNothingInAFlatImage) {
   EXPECT_GE(detector.detect(grey).size(), 2u);
   EXPECT_TRUE(detector.detect(cv::Mat(300, 500, CV_8UC3, cv::Scalar(40, 40, 40))).empty());
   EXPECT_THROW(detector.detect(cv::Mat()), std::invalid_argument);
+  // Degenerate shapes: no crash, and every box (if any) inside the image.
+  for (const cv::Size size : {cv::Size(1, 2000), cv::Size(2000, 1), cv::Size(1, 1)}) {
+    const cv::Mat strip(size, CV_8UC3, cv::Scalar(200, 180, 160));
+    for (const auto& f : detector.detect(strip)) {
+      EXPECT_GE(f.box.x, 0);
+      EXPECT_LE(f.box.right(), size.width);
+    }
+  }
 }
 
 }  // namespace
