@@ -1,0 +1,36 @@
+#include "watch/event_log.h"
+
+#include <chrono>
+#include <ctime>
+#include <ostream>
+
+namespace tw::watch {
+namespace {
+
+std::string utc_now_with_millis() {
+  auto now = std::chrono::system_clock::now();
+  std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+  auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[48];
+  std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(millis));
+  return out;
+}
+
+}  // namespace
+
+void EventLog::event(const std::string& name, nlohmann::ordered_json fields) {
+  nlohmann::ordered_json line = {{"ts", utc_now_with_millis()}, {"event", name}};
+  for (auto& [key, value] : fields.items()) line[key] = value;
+  // Untrusted text (titles) may hold invalid UTF-8: replace rather than throw.
+  std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::lock_guard lock(mutex_);
+  out_ << text << '\n';
+  out_.flush();
+}
+
+}  // namespace tw::watch

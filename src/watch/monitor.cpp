@@ -1,0 +1,462 @@
+#include "watch/monitor.h"
+
+#include <unistd.h>
+
+#include <cmath>
+#include <condition_variable>
+#include <future>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "alerts/outbox.h"
+#include "alerts/sink.h"
+#include "core/errors.h"
+#include "models/model_dir.h"
+#include "scan/scanner.h"
+#include "sources/fetch.h"
+#include "sources/sources.h"
+#include "store/store.h"
+#include "targets/target_store.h"
+#include "watch/event_log.h"
+
+namespace tw::watch {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::ordered_json;
+using Clock = std::chrono::steady_clock;
+
+// Thrown from the scanner's progress callback to abandon a scan on shutdown.
+struct ScanCancelled {};
+
+std::string host_name() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0 || !buf[0]) return "localhost";
+  return buf;
+}
+
+// A file-name-safe stem for evidence of one video: "<platform>-<id>".
+std::string evidence_stem(const VideoRef& v) {
+  std::string out = v.platform + "-" + v.id;
+  for (char& c : out)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')) c = '_';
+  return out.substr(0, 120);
+}
+
+store::RetryPolicy retry_policy(const WatchConfig& watch) {
+  store::RetryPolicy policy;
+  policy.delivery_retry_base = watch.outbox_retry_initial;
+  policy.delivery_retry_cap = watch.outbox_retry_max;
+  policy.max_delivery_attempts = watch.outbox_max_attempts;
+  return policy;
+}
+
+std::vector<std::unique_ptr<alerts::Sink>> make_sinks(const Config& config, std::ostream& console) {
+  std::vector<std::unique_ptr<alerts::Sink>> sinks;
+  for (const AlertConfig& a : config.alerts) {
+    if (a.kind == AlertKind::console) {
+      sinks.push_back(alerts::make_console_sink(a.name, console));
+      continue;
+    }
+    alerts::SinkConfig s;
+    s.kind = std::string(to_string(a.kind));
+    s.name = a.name;
+    s.url = a.url;
+    s.smtp = a.smtp;
+    s.from = a.from;
+    s.to = a.to;
+    s.command = a.command;
+    s.timeout = a.timeout;
+    sinks.push_back(alerts::make_sink(s));
+  }
+  return sinks;
+}
+
+std::vector<targets::Target> chosen_targets(const Config& config, const Home& home) {
+  targets::TargetStore folder(home.targets());
+  std::vector<targets::Target> chosen;
+  if (config.scan.targets.empty()) {
+    chosen = folder.load_all();
+  } else {
+    for (const auto& name : config.scan.targets) chosen.push_back(folder.load(name));
+  }
+  if (chosen.empty())
+    throw InputError(home.targets().string(),
+                     "no targets enrolled (use `trendwatch target add NAME --photos PATH...`)");
+  return chosen;
+}
+
+class Monitor {
+ public:
+  Monitor(const Config& config, const Home& home, const MonitorOptions& options,
+          const std::atomic<bool>& stop)
+      : config_(config),
+        home_(home),
+        options_(options),
+        stop_(stop),
+        log_(options.log ? *options.log : std::cerr) {}
+
+  int run() {
+    store::StoreOptions store_options;
+    store_options.retry = retry_policy(config_.watch);
+    store_ = store::open_store(config_.store.url, store_options);
+    outbox_ = std::make_unique<alerts::Outbox>(
+        *store_, make_sinks(config_, options_.console ? *options_.console : std::cout));
+    worker_ = options_.worker.empty() ? options_.kind + "@" + host_name() : options_.worker;
+    cache_dir_ =
+        config_.watch.cache_dir.empty() ? home_.cache() / "videos" : config_.watch.cache_dir;
+    fs::create_directories(cache_dir_);
+
+    for (const SourceConfig& s : config_.sources)
+      store_->upsert_source({s.name, std::string(to_string(s.kind)), s.location});
+
+    if (!options_.no_scan) {
+      targets_ = chosen_targets(config_, home_);
+      target_set_version_ = targets::TargetStore::set_version_of(targets_);
+      models_ = std::make_unique<models::ModelDir>(models::ModelDir::open(home_.models()));
+      // Fail now, not in every worker: the models must load.
+      models_->verified_path(models::kFaceDetector);
+      if (options_.rescan) {
+        int n = store_->rescan(target_set_version_);
+        log_.event("rescan", {{"videos", n}, {"target_set", target_set_version_}});
+      }
+      take_back_own_leases();
+      int removed = sources::remove_partial_downloads(cache_dir_);
+      if (removed) log_.event("cache.partial_removed", {{"files", removed}});
+    }
+    std::vector<std::string> names;
+    for (const auto& t : targets_) names.push_back(t.name);
+    log_.event("start", {{"worker", worker_},
+                         {"store", config_.store.url},
+                         {"sources", config_.sources.size()},
+                         {"alerts", outbox_->sink_names()},
+                         {"targets", names},
+                         {"once", options_.once}});
+
+    if (options_.once)
+      run_once();
+    else
+      run_forever();
+
+    deliver();
+    auto depth = store_->queue_depth();
+    log_.event("stop", {{"queued", depth.queued},
+                        {"scanning", depth.scanning},
+                        {"done", depth.done},
+                        {"failed", depth.failed},
+                        {"deliveries_pending", depth.deliveries_pending}});
+    return has_fatal_.load() ? exit_code::error : exit_code::ok;
+  }
+
+ private:
+  // --- sources ---------------------------------------------------------------
+
+  void poll(const SourceConfig& source) {
+    try {
+      sources::ListOptions list_options;
+      list_options.cancel = &stop_;
+      sources::ListResult listed = sources::list_source(source, list_options);
+      int fresh = 0;
+      for (const auto& warning : listed.warnings)
+        log_.event("source.warning", {{"source", source.name}, {"warning", warning}});
+      for (const VideoRef& v : listed.videos) {
+        if (!store_->enqueue_video(v).is_new) continue;
+        ++fresh;
+        log_.event("video.queued", {{"source", source.name},
+                                    {"platform", v.platform},
+                                    {"id", v.id},
+                                    {"url", v.url},
+                                    {"title", v.title}});
+      }
+      store_->record_poll_success(source.name, source.every);
+      log_.event("source.polled",
+                 {{"source", source.name}, {"listed", listed.videos.size()}, {"new", fresh}});
+    } catch (const sources::Cancelled&) {
+      log_.event("source.cancelled", {{"source", source.name}});  // shutdown: not a failure
+    } catch (const std::exception& e) {
+      try {
+        store_->record_poll_failure(source.name, e.what(), source.every);
+      } catch (const std::exception& inner) {
+        log_.event("store.error", {{"error", inner.what()}});
+      }
+      log_.event("source.failed", {{"source", source.name}, {"error", e.what()}});
+    }
+  }
+
+  void poll_all_once() {
+    std::vector<std::thread> threads;
+    for (const SourceConfig& s : config_.sources)
+      if (s.enabled) threads.emplace_back([this, &s] { poll(s); });
+    for (auto& t : threads) t.join();
+  }
+
+  // Starts a listing for every due source that is not already being listed.
+  void poll_due(std::map<std::string, std::future<void>>& in_flight) {
+    for (auto it = in_flight.begin(); it != in_flight.end();) {
+      if (it->second.wait_for(std::chrono::seconds(0)) == std::future_status::ready)
+        it = in_flight.erase(it);
+      else
+        ++it;
+    }
+    std::vector<std::string> due;
+    try {
+      due = store_->due_sources();
+    } catch (const std::exception& e) {
+      log_.event("store.error", {{"error", e.what()}});
+      return;
+    }
+    for (const auto& name : due) {
+      const SourceConfig* source = config_.find_source(name);
+      if (!source || !source->enabled || in_flight.count(name)) continue;
+      in_flight[name] = std::async(std::launch::async, [this, source] { poll(*source); });
+    }
+  }
+
+  // --- scanning ----------------------------------------------------------------
+
+  // A restart under the same worker name takes its unfinished videos back
+  // at once instead of waiting for their leases to run out.
+  void take_back_own_leases() {
+    for (const auto& v : store_->videos(store::VideoState::scanning, 10000, 0)) {
+      if (v.lease_owner.rfind(worker_ + "#", 0) != 0) continue;
+      if (store_->release_video(v.id, v.lease_owner))
+        log_.event("video.released", {{"video", v.id}, {"reason", "restart"}});
+    }
+  }
+
+  scan::ScanOptions scan_options() const {
+    scan::ScanOptions o;
+    o.fps = config_.scan.fps;
+    if (config_.scan.threshold) o.threshold = static_cast<float>(*config_.scan.threshold);
+    if (config_.scan.min_frames) {
+      o.aggregation.min_frames = *config_.scan.min_frames;
+    } else if (config_.scan.min_duration) {
+      double seconds = std::chrono::duration<double>(*config_.scan.min_duration).count();
+      o.aggregation.min_frames = std::max(1, static_cast<int>(std::ceil(seconds * o.fps)));
+    }
+    o.evidence_dir = home_.evidence();
+    o.progress = [this](double, double) {
+      if (stop_.load()) throw ScanCancelled{};
+    };
+    return o;
+  }
+
+  // Renews a lease every third of its length while a video is worked on.
+  class Heartbeat {
+   public:
+    Heartbeat(store::Store& store, std::int64_t video, std::string owner,
+              std::chrono::milliseconds lease)
+        : thread_([this, &store, video, owner = std::move(owner), lease] {
+            std::unique_lock lock(mutex_);
+            while (!done_) {
+              if (cv_.wait_for(lock, lease / 3, [this] { return done_; })) break;
+              try {
+                store.renew_lease(video, owner, lease);
+              } catch (const std::exception&) {
+                // The next beat tries again; an expired lease only means
+                // another worker may redo the scan, which is idempotent.
+              }
+            }
+          }) {}
+    ~Heartbeat() {
+      {
+        std::lock_guard lock(mutex_);
+        done_ = true;
+      }
+      cv_.notify_all();
+      thread_.join();
+    }
+
+   private:
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    bool done_ = false;
+    std::thread thread_;
+  };
+
+  void process(scan::Scanner& scanner, const store::VideoRecord& video, const std::string& owner) {
+    const VideoRef& ref = video.ref;
+    store::Millis started = store_->now();
+    log_.event("scan.start", {{"video", video.id},
+                              {"platform", ref.platform},
+                              {"id", ref.id},
+                              {"worker", owner},
+                              {"attempt", video.attempts}});
+    Heartbeat heartbeat(*store_, video.id, owner, options_.lease);
+    try {
+      const SourceConfig* source = config_.find_source(ref.source);
+      sources::FetchLimits limits = source ? sources::FetchLimits::from(config_.scan, *source)
+                                           : sources::FetchLimits::from(config_.scan);
+      limits.cancel = &stop_;
+      fs::path file = sources::fetch_video(ref, cache_dir_, limits);
+      scan::ScanResult r = scanner.scan(file, evidence_stem(ref));
+
+      store::ScanResult result;
+      result.video_id = video.id;
+      result.worker = owner;
+      result.target_set_version = target_set_version_;
+      result.started_at = started;
+      result.frames_sampled = static_cast<int>(r.frames_sampled);
+      result.duration = r.duration;
+      result.timings_json = ordered_json{{"decode", r.timings.decode}, {"detect", r.timings.detect},
+                                         {"align", r.timings.align},   {"embed", r.timings.embed},
+                                         {"match", r.timings.match},   {"wall", r.timings.wall}}
+                                .dump();
+      result.appearances = r.appearances;
+      result.sinks = outbox_->sink_names();
+      store::CompletedScan done = store_->complete_scan(result);
+      for (std::size_t i = 0; i < r.appearances.size(); ++i) {
+        const Appearance& a = r.appearances[i];
+        log_.event("appearance", {{"id", done.appearance_ids[i]},
+                                  {"video", video.id},
+                                  {"target", a.target},
+                                  {"start", a.start},
+                                  {"end", a.end},
+                                  {"score", a.best_score}});
+      }
+      log_.event("scan.done", {{"video", video.id},
+                               {"duration", r.duration},
+                               {"frames", r.frames_sampled},
+                               {"appearances", r.appearances.size()},
+                               {"wall", r.timings.wall},
+                               {"warning", r.error}});
+      if (sources::fetch_method(ref) != sources::FetchMethod::local) {
+        std::error_code ec;
+        fs::remove(file, ec);  // scanned: the evidence is kept, the download is not needed
+      }
+    } catch (const ScanCancelled&) {
+      store_->release_video(video.id, owner);
+      log_.event("video.released", {{"video", video.id}, {"reason", "shutdown"}});
+    } catch (const sources::Cancelled&) {
+      store_->release_video(video.id, owner);
+      log_.event("video.released", {{"video", video.id}, {"reason", "shutdown"}});
+    } catch (const std::exception& e) {
+      store::VideoState state = store_->fail_scan(video.id, owner, e.what(), started);
+      log_.event("scan.failed",
+                 {{"video", video.id}, {"error", e.what()}, {"state", store::to_string(state)}});
+    }
+  }
+
+  // One scanning thread: claims videos until stopped (or, with stop_when_idle,
+  // until the queue has nothing to claim).
+  void scan_worker(int index, const std::atomic<bool>& stop_when_idle) {
+    const std::string owner = worker_ + "#" + std::to_string(index);
+    std::unique_ptr<scan::Scanner> scanner;
+    try {
+      scanner = std::make_unique<scan::Scanner>(*models_, targets_, scan_options());
+    } catch (const std::exception& e) {
+      record_fatal(e.what());
+      return;
+    }
+    while (!stop_.load()) {
+      std::optional<store::VideoRecord> video;
+      try {
+        video = store_->claim_video(owner, options_.lease);
+      } catch (const std::exception& e) {
+        log_.event("store.error", {{"error", e.what()}});
+      }
+      if (!video) {
+        if (stop_when_idle.load()) return;
+        std::this_thread::sleep_for(options_.tick);
+        continue;
+      }
+      process(*scanner, *video, owner);
+    }
+  }
+
+  void run_workers(const std::atomic<bool>& stop_when_idle) {
+    std::vector<std::thread> workers;
+    for (int i = 0; i < std::max(1, config_.watch.concurrency); ++i)
+      workers.emplace_back([this, i, &stop_when_idle] { scan_worker(i + 1, stop_when_idle); });
+    for (auto& w : workers) w.join();
+  }
+
+  // --- alerts ----------------------------------------------------------------
+
+  void deliver() {
+    try {
+      alerts::DeliveryReport report = outbox_->deliver_due(1000);
+      if (report.delivered || report.failed || report.given_up)
+        log_.event("alerts.delivered", {{"delivered", report.delivered},
+                                        {"failed", report.failed},
+                                        {"given_up", report.given_up},
+                                        {"skipped", report.skipped}});
+    } catch (const std::exception& e) {
+      log_.event("alerts.error", {{"error", e.what()}});
+    }
+  }
+
+  // --- the two modes ------------------------------------------------------------
+
+  void run_once() {
+    if (!options_.no_poll) poll_all_once();
+    if (!options_.no_scan && !stop_.load()) {
+      std::atomic<bool> stop_when_idle{true};
+      run_workers(stop_when_idle);
+    }
+  }
+
+  void run_forever() {
+    std::atomic<bool> stop_when_idle{options_.drain};
+    std::atomic<bool> workers_done{options_.no_scan};
+    std::thread scanning;
+    if (!options_.no_scan)
+      scanning = std::thread([this, &stop_when_idle, &workers_done] {
+        run_workers(stop_when_idle);
+        workers_done = true;
+      });
+    std::map<std::string, std::future<void>> in_flight;
+    auto last_delivery = Clock::time_point{};
+    while (!stop_.load() && !has_fatal_.load()) {
+      if (!options_.no_poll) poll_due(in_flight);
+      if (Clock::now() - last_delivery >= std::chrono::seconds(1)) {
+        deliver();
+        last_delivery = Clock::now();
+      }
+      // A draining worker (no polling) ends when the queue is empty.
+      if (options_.drain && options_.no_poll && workers_done.load()) break;
+      std::this_thread::sleep_for(options_.tick);
+    }
+    if (scanning.joinable()) {
+      // On stop the workers give their videos back; on drain they finish.
+      stop_when_idle = true;
+      scanning.join();
+    }
+    for (auto& [name, f] : in_flight) f.wait();  // each listing has its own timeout
+  }
+
+  void record_fatal(const std::string& error) {
+    std::lock_guard lock(fatal_mutex_);
+    if (fatal_.empty()) fatal_ = error;
+    has_fatal_ = true;
+    log_.event("fatal", {{"error", error}});
+  }
+
+  const Config& config_;
+  const Home& home_;
+  const MonitorOptions& options_;
+  const std::atomic<bool>& stop_;
+  EventLog log_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<alerts::Outbox> outbox_;
+  std::unique_ptr<models::ModelDir> models_;
+  std::vector<targets::Target> targets_;
+  std::string target_set_version_;
+  std::string worker_;
+  fs::path cache_dir_;
+  std::mutex fatal_mutex_;
+  std::string fatal_;
+  std::atomic<bool> has_fatal_{false};
+};
+
+}  // namespace
+
+int run_monitor(const Config& config, const Home& home, const MonitorOptions& options,
+                const std::atomic<bool>& stop) {
+  Monitor monitor(config, home, options, stop);
+  return monitor.run();
+}
+
+}  // namespace tw::watch

@@ -1,0 +1,425 @@
+// `trendwatch watch`, run as the real binary against real components: a feed
+// and its videos served over HTTP from 127.0.0.1, a webhook receiver, SQLite
+// on disk.  Asserts what was stored and what the receiver got, including
+// after kill -9.
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <nlohmann/json.hpp>
+
+#include <fcntl.h>
+
+#include <chrono>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "cli/cli_fixture.h"
+#include "store/store.h"
+#include "support/clips.h"
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace tw::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A clip of people who are not Jesper (face-api's group photos), 4 s.
+fs::path others_clip() {
+  ClipSpec spec;
+  spec.width = 360;
+  spec.height = 640;
+  spec.duration = 4;
+  spec.segments = {Background::solid("0x203040")};
+  spec.overlays.push_back(Overlay::image(face_api_dir() / "demo" / "sample2.jpg", 0.5, 3.5)
+                              .scaled_to_height(300)
+                              .at(0, 150));
+  return make_clip(spec);
+}
+
+// The feed and the webhook, on one cpp-httplib server on 127.0.0.1.
+class Feed {
+ public:
+  Feed() {
+    server_.Get("/list.txt", [this](const httplib::Request&, httplib::Response& res) {
+      std::lock_guard lock(mutex_);
+      res.set_content(listing_, "text/plain");
+    });
+    server_.Get("/fail/list.txt", [](const httplib::Request&, httplib::Response& res) {
+      res.status = 500;
+      res.set_content("broken", "text/plain");
+    });
+    server_.Get(R"(/videos/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
+      std::lock_guard lock(mutex_);
+      auto it = files_.find(req.matches[1]);
+      if (it == files_.end()) {
+        res.status = 404;
+        return;
+      }
+      res.set_content(slurp(it->second), "video/mp4");
+    });
+    server_.Post("/hook", [this](const httplib::Request& req, httplib::Response& res) {
+      std::unique_lock lock(mutex_);
+      hooks_.push_back(req.body);
+      auto delay = hook_delay_;
+      lock.unlock();
+      if (delay.count() > 0) std::this_thread::sleep_for(delay);
+      res.status = hook_status_;
+      res.set_content("ok", "text/plain");
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    for (int i = 0; i < 500 && !server_.is_running(); ++i) std::this_thread::sleep_for(10ms);
+  }
+  ~Feed() {
+    server_.stop();
+    thread_.join();
+  }
+
+  std::string url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
+  // Serves `file` as /videos/<name> and lists it.
+  void add_video(const std::string& name, const fs::path& file) {
+    std::lock_guard lock(mutex_);
+    files_[name] = file;
+    listing_ += url("/videos/" + name) + "\n";
+  }
+  std::vector<json> hooks() {
+    std::lock_guard lock(mutex_);
+    std::vector<json> out;
+    for (const auto& body : hooks_) out.push_back(json::parse(body));
+    return out;
+  }
+  void set_hook_delay(std::chrono::milliseconds d) {
+    std::lock_guard lock(mutex_);
+    hook_delay_ = d;
+  }
+
+ private:
+  httplib::Server server_;
+  std::thread thread_;
+  int port_ = 0;
+  std::mutex mutex_;
+  std::string listing_;
+  std::map<std::string, fs::path> files_;
+  std::vector<std::string> hooks_;
+  std::chrono::milliseconds hook_delay_{0};
+  int hook_status_ = 200;
+};
+
+class Watch : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    home_ = new fs::path(fresh_home("watch"));
+    enroll_jesper(*home_);
+  }
+  static void TearDownTestSuite() { delete home_; }
+
+  void SetUp() override {
+    work_ = fresh_dir("watch-run");
+    db_ = work_ / "trendwatch.db";
+  }
+
+  // A config with the feed, extra TOML, and a webhook.
+  fs::path write_config(const std::string& sources_toml) {
+    std::ostringstream toml;
+    toml << "[store]\nurl = \"sqlite://" << db_.string() << "\"\n\n"
+         << "[scan]\nfps = 5\n\n"
+         << "[watch]\nconcurrency = 2\ncache_dir = \"" << (work_ / "cache").string() << "\"\n"
+         << "outbox_retry_initial = \"1s\"\n\n"
+         << sources_toml << "\n"
+         << "[[alert]]\nkind = \"webhook\"\nurl = \"" << feed_.url("/hook")
+         << "\"\ntimeout = \"5s\"\n";
+    fs::path file = work_ / "trendwatch.toml";
+    write_file(file, toml.str());
+    return file;
+  }
+
+  std::string feed_source() const {
+    return "[[source]]\nname = \"demo\"\nkind = \"urls\"\nlocation = \"" + feed_.url("/list.txt") +
+           "\"\nevery = \"1h\"\ntimeout = \"20s\"\n";
+  }
+
+  RunResult watch_once(const fs::path& config) {
+    return run_in(*home_, {"watch", "--config", config.string(), "--once"}, 300);
+  }
+
+  std::unique_ptr<tw::store::Store> store() { return tw::store::open_store(db_.string()); }
+
+  static fs::path* home_;
+  Feed feed_;
+  fs::path work_, db_;
+};
+fs::path* Watch::home_ = nullptr;
+
+TEST_F(Watch, OncePollsScansAndAlertsEachAppearanceOnce) {
+  feed_.add_video("movie.avi", movie_avi());
+  feed_.add_video("others.mp4", others_clip());
+  fs::path config = write_config(feed_source());
+
+  RunResult r = watch_once(config);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("\"event\":\"scan.done\""), std::string::npos) << r.err;
+
+  auto s = store();
+  auto depth = s->queue_depth();
+  EXPECT_EQ(depth.done, 2) << r.err;
+  EXPECT_EQ(depth.queued + depth.scanning + depth.failed, 0);
+  // Jesper is in movie.avi only; the other clip has other people.
+  auto appearances = s->appearances({});
+  ASSERT_GE(appearances.size(), 1u) << r.err;
+  double covered = 0;
+  for (const auto& a : appearances) {
+    EXPECT_EQ(a.appearance.target, "jesper");
+    EXPECT_EQ(a.video.url, feed_.url("/videos/movie.avi"));
+    covered += a.appearance.end - a.appearance.start;
+  }
+  auto video = s->video(appearances[0].video_id);
+  ASSERT_TRUE(video && video->video.duration);
+  EXPECT_GE(covered, 0.7 * *video->video.duration);
+
+  // The webhook got the contract's JSON, once per appearance.
+  auto hooks = feed_.hooks();
+  ASSERT_EQ(hooks.size(), appearances.size());
+  std::map<std::string, json> by_id;
+  for (const auto& h : hooks) by_id[h["id"].get<std::string>()] = h;
+  ASSERT_EQ(by_id.size(), hooks.size()) << "an appearance was alerted twice";
+  for (const auto& a : appearances) {
+    ASSERT_TRUE(by_id.count(a.id)) << a.id;
+    const json& h = by_id[a.id];
+    EXPECT_EQ(h["target"], "jesper");
+    EXPECT_EQ(h["video"]["url"], feed_.url("/videos/movie.avi"));
+    EXPECT_EQ(h["video"]["source"], "demo");
+    EXPECT_TRUE(h["text"].is_string() && !h["text"].get<std::string>().empty());
+    EXPECT_NEAR(h["start"].get<double>(), a.appearance.start, 1e-3);
+    EXPECT_NEAR(h["end"].get<double>(), a.appearance.end, 1e-3);
+    EXPECT_GT(h["score"].get<double>(), 0.0);
+    ASSERT_TRUE(h["evidence"].is_string()) << h.dump();
+    EXPECT_TRUE(fs::exists(h["evidence"].get<std::string>())) << h.dump();
+  }
+
+  // A second run finds nothing new: no rescans, no second alert.
+  RunResult again = watch_once(config);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.err.find("\"event\":\"scan.start\""), std::string::npos) << again.err;
+  EXPECT_EQ(feed_.hooks().size(), hooks.size());
+  EXPECT_EQ(store()->appearances({}).size(), appearances.size());
+}
+
+TEST_F(Watch, BrokenSourcesShowInHealthAndTheOthersGoOn) {
+  feed_.add_video("movie.avi", movie_avi());
+  fs::path hang = work_ / "hang.sh";
+  write_file(hang, "#!/bin/sh\nsleep 60\n");
+  fs::path garbage = work_ / "garbage.sh";
+  write_file(garbage, "#!/bin/sh\necho 'this is not json'\necho '{\"id\": 5'\nexit 3\n");
+  fs::permissions(hang, fs::perms::owner_all);
+  fs::permissions(garbage, fs::perms::owner_all);
+  std::string toml = feed_source() +
+                     "\n[[source]]\nname = \"fivehundred\"\nkind = \"urls\"\nlocation = \"" +
+                     feed_.url("/fail/list.txt") + "\"\ntimeout = \"5s\"\n" +
+                     "\n[[source]]\nname = \"hangs\"\nkind = \"command\"\ncommand = [\"" +
+                     hang.string() + "\"]\ntimeout = \"2s\"\n" +
+                     "\n[[source]]\nname = \"garbage\"\nkind = \"command\"\ncommand = [\"" +
+                     garbage.string() + "\"]\ntimeout = \"5s\"\n";
+  fs::path config = write_config(toml);
+
+  auto start = std::chrono::steady_clock::now();
+  RunResult r = watch_once(config);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_LT(seconds, 60) << "the hanging source held up the run";
+  EXPECT_EQ(store()->queue_depth().done, 1) << r.err;
+  EXPECT_EQ(feed_.hooks().size(), store()->appearances({}).size());
+  EXPECT_GE(feed_.hooks().size(), 1u);
+
+  RunResult status = run_in(*home_, {"status", "--config", config.string(), "--format", "json"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  json health = json::parse(status.out);
+  std::map<std::string, json> by_name;
+  for (const auto& s : health["sources"]) by_name[s["name"]] = s;
+  ASSERT_EQ(by_name.size(), 4u) << status.out;
+  EXPECT_EQ(by_name["demo"]["consecutive_failures"], 0);
+  EXPECT_TRUE(by_name["demo"]["last_success_at"].is_string());
+  for (const char* bad : {"fivehundred", "hangs", "garbage"}) {
+    EXPECT_EQ(by_name[bad]["consecutive_failures"], 1) << bad << ": " << status.out;
+    EXPECT_TRUE(by_name[bad]["last_error"].is_string()) << bad;
+  }
+  EXPECT_NE(by_name["fivehundred"]["last_error"].get<std::string>().find("500"), std::string::npos);
+  EXPECT_EQ(health["queue"]["done"], 1);
+}
+
+// Starts `watch` (the daemon), waits until `ready()` holds, kills it with
+// SIGKILL.  Returns false when that never happened within the timeout.
+bool kill_when(const fs::path& home, const fs::path& config, const fs::path& log,
+               const std::function<bool()>& ready, std::chrono::seconds timeout) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 2);
+    int null = ::open("/dev/null", O_RDWR);
+    ::dup2(null, 0);
+    ::dup2(null, 1);
+    std::string env = home_env(home);
+    ::putenv(env.data());
+    std::string exe = trendwatch_exe().string();
+    std::string cfg = config.string();
+    const char* argv[] = {exe.c_str(), "watch", "--config", cfg.c_str(), "--lease", "600", nullptr};
+    ::execv(exe.c_str(), const_cast<char**>(argv));
+    ::_exit(127);
+  }
+  bool seen = false;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (ready()) {
+      seen = true;
+      break;
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return seen;
+}
+
+TEST_F(Watch, KillNineMidScanLosesNothing) {
+  feed_.add_video("movie.avi", movie_avi());
+  feed_.add_video("others.mp4", others_clip());
+  fs::path config = write_config(feed_source());
+
+  // Killed while scanning: the videos are queued or leased, nothing is done.
+  fs::path log = work_ / "first.log";
+  auto scanning = [&] { return slurp(log).find("\"event\":\"scan.start\"") != std::string::npos; };
+  ASSERT_TRUE(kill_when(*home_, config, log, scanning, 120s)) << slurp(log);
+  EXPECT_EQ(feed_.hooks().size(), 0u);
+  // The lease is 600 s: only taking back its own leases on restart lets the
+  // next run finish now.
+  RunResult r = watch_once(config);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto s = store();
+  auto depth = s->queue_depth();
+  EXPECT_EQ(depth.done, 2) << r.err;
+  EXPECT_EQ(depth.queued + depth.scanning + depth.failed, 0) << r.err;
+  auto appearances = s->appearances({});
+  ASSERT_GE(appearances.size(), 1u);
+  std::set<std::string> stored, received;
+  for (const auto& a : appearances) stored.insert(a.id);
+  auto hooks = feed_.hooks();
+  for (const auto& h : hooks) received.insert(h["id"].get<std::string>());
+  EXPECT_EQ(hooks.size(), appearances.size()) << "an appearance was alerted twice";
+  EXPECT_EQ(received, stored);
+}
+
+TEST_F(Watch, KillNineMidDeliverySendsEachAppearanceOnceById) {
+  feed_.add_video("movie.avi", movie_avi());
+  fs::path config = write_config(feed_source());
+  // The receiver takes 3 s to answer: the kill lands while the POST is open.
+  feed_.set_hook_delay(3000ms);
+  fs::path log = work_ / "first.log";
+  auto posting = [&] { return !feed_.hooks().empty(); };
+  ASSERT_TRUE(kill_when(*home_, config, log, posting, 120s)) << slurp(log);
+  feed_.set_hook_delay(0ms);
+
+  RunResult r = watch_once(config);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto s = store();
+  auto appearances = s->appearances({});
+  ASSERT_GE(appearances.size(), 1u);
+  std::set<std::string> stored;
+  for (const auto& a : appearances) {
+    stored.insert(a.id);
+    auto deliveries = s->deliveries_for(a.id);
+    ASSERT_EQ(deliveries.size(), 1u);
+    EXPECT_EQ(deliveries[0].state, tw::store::DeliveryState::delivered);
+  }
+  // The receiver may see the POST that was in flight at the kill a second
+  // time (it was never marked delivered), never anything else: every body
+  // carries its appearance's idempotency id, so a receiver drops the resend.
+  auto hooks = feed_.hooks();
+  std::set<std::string> received;
+  for (const auto& h : hooks) received.insert(h["id"].get<std::string>());
+  EXPECT_EQ(received, stored);
+  EXPECT_LE(hooks.size(), appearances.size() + 1);
+  // A third run sends nothing more.
+  RunResult again = watch_once(config);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(feed_.hooks().size(), hooks.size());
+}
+
+TEST_F(Watch, BadConfigNamesTheLineAndExits2) {
+  fs::path config = work_ / "bad.toml";
+  write_file(config, "[scan]\nfps = 5\nbogus_key = 1\n");
+  RunResult r = run_in(*home_, {"watch", "--config", config.string(), "--once"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find(config.string() + ":3"), std::string::npos) << r.err;
+
+  write_file(config, "[[source]]\nname = \"x\"\nkind = \"carrier-pigeon\"\nlocation = \"y\"\n");
+  r = run_in(*home_, {"watch", "--config", config.string(), "--once"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("carrier-pigeon"), std::string::npos) << r.err;
+}
+
+}  // namespace
+
+namespace {
+
+TEST_F(Watch, SigtermGivesInFlightWorkBackAndExitsCleanly) {
+  feed_.add_video("movie.avi", movie_avi());
+  feed_.add_video("others.mp4", others_clip());
+  fs::path config = write_config(feed_source());
+  fs::path log = work_ / "daemon.log";
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 2);
+    int null = ::open("/dev/null", O_RDWR);
+    ::dup2(null, 0);
+    ::dup2(null, 1);
+    std::string env = home_env(*home_);
+    ::putenv(env.data());
+    std::string exe = trendwatch_exe().string();
+    std::string cfg = config.string();
+    const char* argv[] = {exe.c_str(), "watch", "--config", cfg.c_str(), nullptr};
+    ::execv(exe.c_str(), const_cast<char**>(argv));
+    ::_exit(127);
+  }
+  auto deadline = std::chrono::steady_clock::now() + 120s;
+  while (std::chrono::steady_clock::now() < deadline &&
+         slurp(log).find("\"event\":\"scan.start\"") == std::string::npos)
+    std::this_thread::sleep_for(50ms);
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  bool exited = false;
+  for (int i = 0; i < 600 && !exited; ++i) {  // at most 60 s
+    exited = ::waitpid(pid, &status, WNOHANG) == pid;
+    if (!exited) std::this_thread::sleep_for(100ms);
+  }
+  if (!exited) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+  }
+  ASSERT_TRUE(exited) << "watch did not stop on SIGTERM\n" << slurp(log);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << slurp(log);
+  EXPECT_NE(slurp(log).find("\"event\":\"stop\""), std::string::npos) << slurp(log);
+  // Nothing is left leased: every video is done or back in the queue.
+  auto depth = store()->queue_depth();
+  EXPECT_EQ(depth.scanning, 0);
+  EXPECT_EQ(depth.queued + depth.done, 2);
+}
+
+}  // namespace
