@@ -59,17 +59,22 @@ TEST(Aggregate, AHalfSecondCameoIsKept) {
   EXPECT_NEAR(out[0].appearance.end, 2.6, 1e-9);
 }
 
-TEST(Aggregate, AOneFrameGapJoinsALongerGapSplits) {
-  auto joined = run({2, 3, 5, 6}, 12);
+TEST(Aggregate, ShortGapsJoinLongerGapsSplit) {
+  auto joined = run({2, 3, 6, 7}, 12);  // two sampled frames missed: 0.4 s
   ASSERT_EQ(joined.size(), 1u);
   EXPECT_EQ(joined[0].appearance.frames, 4);
-  auto split = run({2, 3, 6, 7}, 12);
+  EXPECT_NEAR(joined[0].appearance.end, 1.6, 1e-9);
+  auto split = run({2, 3, 7, 8}, 12);  // three missed
   ASSERT_EQ(split.size(), 2u);
   EXPECT_NEAR(split[0].appearance.end, 0.8, 1e-9);
-  EXPECT_NEAR(split[1].appearance.start, 1.2, 1e-9);
+  EXPECT_NEAR(split[1].appearance.start, 1.4, 1e-9);
   AggregationOptions no_gap;
   no_gap.max_gap = 0;
   EXPECT_EQ(run({2, 3, 5, 6}, 12, no_gap).size(), 2u);
+  AggregationOptions one;
+  one.max_gap = 1;
+  EXPECT_EQ(run({2, 3, 5, 6}, 12, one).size(), 1u);
+  EXPECT_EQ(run({2, 3, 6, 7}, 12, one).size(), 2u);
 }
 
 TEST(Aggregate, EndIsClippedToTheDuration) {

@@ -34,6 +34,9 @@ TEST(ScannerMovie, JesperCoversMostOfMovieAvi) {
   EXPECT_TRUE(r.error.empty()) << r.error;
   EXPECT_NEAR(r.duration, 4.53, 0.1);
   EXPECT_GE(r.frames_sampled, 20);
+  for (const auto& x : r.appearances)
+    std::printf("  %s [%.2f, %.2f] frames %d best distance %.3f\n", x.target.c_str(), x.start,
+                x.end, x.frames, x.best_distance);
   ASSERT_EQ(r.appearances.size(), 1u);
   const Appearance& a = r.appearances[0];
   std::printf(

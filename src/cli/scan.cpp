@@ -1,0 +1,273 @@
+// `trendwatch scan VIDEO_OR_URL...`: find enrolled targets in videos.
+// Output: a table (text), JSON Lines (one object per input, printed as each
+// input finishes, so a long run streams), or CSV (one row per appearance).
+// Exit 0 when any target was found, 1 when none, 2 when any input failed
+// (the other inputs are still scanned and reported).
+#include <unistd.h>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <optional>
+
+#include "cli/command.h"
+#include "core/errors.h"
+#include "core/home.h"
+#include "models/model_dir.h"
+#include "scan/scanner.h"
+#include "sources/fetch.h"
+#include "targets/target_store.h"
+
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+struct ScanArgs {
+  std::vector<std::string> inputs;
+  std::vector<std::string> targets;
+  double fps = 5;
+  std::string format = "text";
+  std::string evidence;
+  float threshold = 0;
+  int min_frames = 2;
+  int max_gap = 2;
+  bool exhaustive = false;
+  int threads = 0;
+  double download_timeout = 600;
+  double max_download_mb = 500;
+};
+
+double rounded(double v, int digits = 3) {
+  double f = std::pow(10.0, digits);
+  return std::round(v * f) / f;
+}
+
+bool is_url(const std::string& s) {
+  return s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0;
+}
+
+json appearance_json(const tw::Appearance& a) {
+  json evidence = nullptr;
+  if (!a.evidence_frame.empty() || !a.evidence_crop.empty())
+    evidence = {{"frame", a.evidence_frame}, {"crop", a.evidence_crop}};
+  return {{"target", a.target},
+          {"start", rounded(a.start)},
+          {"end", rounded(a.end)},
+          {"best_time", rounded(a.best_time)},
+          {"score", rounded(a.best_score)},
+          {"distance", rounded(a.best_distance)},
+          {"box",
+           {{"x", rounded(a.box.x, 1)},
+            {"y", rounded(a.box.y, 1)},
+            {"width", rounded(a.box.width, 1)},
+            {"height", rounded(a.box.height, 1)}}},
+          {"frames", a.frames},
+          {"evidence", evidence}};
+}
+
+json result_json(const tw::scan::ScanResult& r) {
+  json appearances = json::array();
+  for (const auto& a : r.appearances) appearances.push_back(appearance_json(a));
+  const auto& t = r.timings;
+  json out = {{"input", r.input},
+              {"duration", rounded(r.duration)},
+              {"frames_sampled", r.frames_sampled},
+              {"faces", r.faces},
+              {"appearances", appearances},
+              {"timings",
+               {{"decode", rounded(t.decode)},
+                {"detect", rounded(t.detect)},
+                {"align", rounded(t.align)},
+                {"embed", rounded(t.embed)},
+                {"match", rounded(t.match)},
+                {"wall", rounded(t.wall)}}}};
+  if (!r.error.empty()) out["error"] = r.error;
+  return out;
+}
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+void print_csv_rows(const tw::scan::ScanResult& r) {
+  for (const auto& a : r.appearances)
+    std::printf("%s,%s,%.3f,%.3f,%.3f,%.3f,%.3f,%.1f,%.1f,%.1f,%.1f,%d,%s,%s\n",
+                csv_field(r.input).c_str(), csv_field(a.target).c_str(), a.start, a.end,
+                a.best_time, a.best_score, a.best_distance, a.box.x, a.box.y, a.box.width,
+                a.box.height, a.frames, csv_field(a.evidence_frame).c_str(),
+                csv_field(a.evidence_crop).c_str());
+  std::fflush(stdout);
+}
+
+void print_table(const tw::scan::ScanResult& r) {
+  std::printf("%s: %.1f s, %lld frames sampled, %zu appearance%s\n", r.input.c_str(), r.duration,
+              static_cast<long long>(r.frames_sampled), r.appearances.size(),
+              r.appearances.size() == 1 ? "" : "s");
+  if (!r.appearances.empty()) {
+    std::printf("  %-20s %8s %8s %8s %6s %6s %6s  %s\n", "TARGET", "START", "END", "BEST AT",
+                "SCORE", "DIST", "FRAMES", "BOX (x,y w x h)");
+    for (const auto& a : r.appearances) {
+      std::printf("  %-20s %8.2f %8.2f %8.2f %6.2f %6.3f %6d  %.0f,%.0f %.0fx%.0f\n",
+                  a.target.c_str(), a.start, a.end, a.best_time, a.best_score, a.best_distance,
+                  a.frames, a.box.x, a.box.y, a.box.width, a.box.height);
+      if (!a.evidence_frame.empty()) std::printf("    evidence: %s\n", a.evidence_frame.c_str());
+      if (!a.evidence_crop.empty()) std::printf("    crop:     %s\n", a.evidence_crop.c_str());
+    }
+  }
+  std::fflush(stdout);
+}
+
+// A one-line bar on stderr, redrawn in place; only on a terminal.
+class ProgressBar {
+ public:
+  explicit ProgressBar(bool enabled) : enabled_(enabled) {}
+  void update(const std::string& label, double done, double total) {
+    if (!enabled_) return;
+    double fraction = total > 0 ? std::min(1.0, done / total) : 0;
+    int filled = static_cast<int>(fraction * 30);
+    std::string bar(filled, '#');
+    bar.resize(30, '.');
+    std::fprintf(stderr, "\r[%s] %3.0f%% %.50s", bar.c_str(), fraction * 100, label.c_str());
+    std::fflush(stderr);
+    drawn_ = true;
+  }
+  void clear() {
+    if (!enabled_ || !drawn_) return;
+    std::fprintf(stderr, "\r%*s\r", 90, "");
+    std::fflush(stderr);
+    drawn_ = false;
+  }
+
+ private:
+  bool enabled_;
+  bool drawn_ = false;
+};
+
+std::vector<tw::targets::Target> chosen_targets(const ScanArgs& args) {
+  auto store = tw::targets::TargetStore::open_default();
+  std::vector<tw::targets::Target> out;
+  if (args.targets.empty()) {
+    out = store.load_all();
+    if (out.empty())
+      throw tw::InputError(
+          "", "no targets enrolled (use `trendwatch target add NAME --photos PATH...`)");
+  } else {
+    for (const auto& name : args.targets) out.push_back(store.load(name));
+  }
+  return out;
+}
+
+int run_scan(const ScanArgs& args, bool threshold_given) {
+  if (!(args.fps > 0 && args.fps <= 60)) throw tw::InputError("--fps", "must be in (0, 60]");
+  if (args.min_frames < 1) throw tw::InputError("--min-frames", "must be at least 1");
+  tw::scan::ScanOptions options;
+  options.fps = args.fps;
+  if (threshold_given) {
+    if (!(args.threshold > 0 && args.threshold < 2))
+      throw tw::InputError("--threshold", "must be in (0, 2)");
+    options.threshold = args.threshold;
+  }
+  options.aggregation.min_frames = args.min_frames;
+  options.aggregation.max_gap = std::max(0, args.max_gap);
+  options.exhaustive = args.exhaustive;
+  options.threads = args.threads;
+  if (!args.evidence.empty()) options.evidence_dir = args.evidence;
+
+  ProgressBar progress(::isatty(STDERR_FILENO) && args.format != "json");
+  std::string current;
+  options.progress = [&](double time, double duration) {
+    progress.update(current, time, duration);
+  };
+
+  tw::scan::Scanner scanner(tw::models::ModelDir::open_default(), chosen_targets(args), options);
+
+  tw::sources::FetchLimits limits;
+  limits.total_timeout =
+      std::chrono::milliseconds(static_cast<long long>(args.download_timeout * 1000));
+  limits.connect_timeout = std::min(limits.connect_timeout, limits.total_timeout);
+  limits.max_bytes = static_cast<std::uint64_t>(args.max_download_mb * 1e6);
+  const fs::path download_dir = tw::Home::resolve().cache() / "downloads";
+
+  if (args.format == "csv")
+    std::printf(
+        "input,target,start,end,best_time,score,distance,box_x,box_y,box_width,box_height,frames,"
+        "evidence_frame,evidence_crop\n");
+  bool any_error = false, any_found = false;
+  for (const auto& input : args.inputs) {
+    current = input;
+    try {
+      fs::path path =
+          is_url(input) ? tw::sources::download_url(input, download_dir, limits) : fs::path(input);
+      tw::scan::ScanResult result = scanner.scan(path, input);
+      progress.clear();
+      if (!result.appearances.empty()) any_found = true;
+      if (!result.error.empty()) {
+        any_error = true;
+        std::cerr << "trendwatch scan: error: " << input << ": " << result.error << "\n";
+      }
+      if (args.format == "json")
+        std::cout << result_json(result).dump() << std::endl;
+      else if (args.format == "csv")
+        print_csv_rows(result);
+      else
+        print_table(result);
+    } catch (const tw::InputError& e) {
+      progress.clear();
+      any_error = true;
+      std::string message = e.input().empty() || e.input() == input ? e.reason() : e.what();
+      std::cerr << "trendwatch scan: error: " << input << ": " << message << "\n";
+      if (args.format == "json")
+        std::cout
+            << json{{"input", input}, {"error", message}, {"appearances", json::array()}}.dump()
+            << std::endl;
+    }
+  }
+  if (any_error) return tw::exit_code::error;
+  return any_found ? tw::exit_code::found : tw::exit_code::not_found;
+}
+
+const tw::cli::CommandRegistration registration{
+    30, [](CLI::App& root, tw::cli::Context& ctx) {
+      auto args = std::make_shared<ScanArgs>();
+      auto* sub =
+          root.add_subcommand("scan", "Find enrolled targets in videos (files or http(s) URLs)");
+      sub->add_option("VIDEO_OR_URL", args->inputs, "Video files or http(s) URLs")->required();
+      sub->add_option("--target", args->targets, "Target to look for (repeatable; default: all)");
+      sub->add_option("--fps", args->fps, "Sampled frames per second of video")
+          ->capture_default_str();
+      sub->add_option("--format", args->format,
+                      "text (table), json (JSON Lines, one object per input) or csv")
+          ->check(CLI::IsMember({"text", "json", "csv"}))
+          ->capture_default_str();
+      sub->add_option("--evidence", args->evidence,
+                      "Write the best frame and face crop of each appearance here");
+      auto* threshold = sub->add_option("--threshold", args->threshold,
+                                        "Max descriptor distance (overrides the targets')");
+      sub->add_option("--min-frames", args->min_frames, "Sampled frames an appearance needs")
+          ->capture_default_str();
+      sub->add_option("--max-gap", args->max_gap,
+                      "Sampled frames without a hit inside one appearance")
+          ->capture_default_str();
+      sub->add_flag("--exhaustive", args->exhaustive,
+                    "Reference path: every sampled frame fully processed on one thread");
+      sub->add_option("--threads", args->threads,
+                      "OpenCV threads for inference (0: OpenCV's default)");
+      sub->add_option("--download-timeout", args->download_timeout,
+                      "Seconds allowed for downloading a URL")
+          ->capture_default_str();
+      sub->add_option("--max-download-mb", args->max_download_mb,
+                      "Size limit of a downloaded video (MB)")
+          ->capture_default_str();
+      sub->callback([args, threshold, &ctx] {
+        ctx.exit_code =
+            tw::cli::guarded("scan", [&] { return run_scan(*args, threshold->count() > 0); });
+      });
+    }};
+
+}  // namespace
