@@ -36,6 +36,31 @@ int js_round(double v) {
   return static_cast<int>(std::floor(v + 0.5));
 }
 
+// The canonical layout of landmarks 17..67 (brows, nose, eyes, mouth),
+// dlib-style: x and y in [0,1] across the points' extent.  It is the mean
+// shape of the faces our landmarker finds on face-api's demo photos
+// (similarity-normalised, averaged, made left-right symmetric), fitted
+// isotropically into the unit square.  align_face maps it into the crop
+// with dlib's face-chip rule (padding 0.25 of the extent on every side), the
+// framing the recognition net (dlib's ResNet) was trained on.  (Of paddings
+// 0.15, 0.25, 0.35 and 0.5, 0.25 gave the widest gap between same- and
+// different-person medians in tests/vision/real_people_test.cpp.)
+constexpr int kFirstAligned = 17;
+constexpr double kChipPadding = 0.25;
+constexpr std::array<std::array<double, 2>, 51> kMeanShape = {{
+    {0.0000, 0.0828}, {0.0758, 0.0252}, {0.1704, 0.0158}, {0.2625, 0.0344}, {0.3418, 0.0656},
+    {0.6582, 0.0656}, {0.7375, 0.0344}, {0.8296, 0.0158}, {0.9242, 0.0252}, {1.0000, 0.0828},
+    {0.5000, 0.2744}, {0.5000, 0.3988}, {0.5000, 0.5097}, {0.5000, 0.6124}, {0.3963, 0.6601},
+    {0.4412, 0.6789}, {0.5000, 0.6956}, {0.5588, 0.6789}, {0.6037, 0.6601}, {0.1236, 0.2337},
+    {0.1788, 0.2098}, {0.2614, 0.2096}, {0.3359, 0.2533}, {0.2692, 0.2774}, {0.1830, 0.2756},
+    {0.6641, 0.2533}, {0.7386, 0.2096}, {0.8212, 0.2098}, {0.8764, 0.2337}, {0.8170, 0.2756},
+    {0.7308, 0.2774}, {0.2693, 0.8366}, {0.3499, 0.8154}, {0.4496, 0.7930}, {0.5000, 0.8028},
+    {0.5504, 0.7930}, {0.6501, 0.8154}, {0.7307, 0.8366}, {0.6505, 0.9272}, {0.5735, 0.9722},
+    {0.5000, 0.9842}, {0.4265, 0.9722}, {0.3495, 0.9272}, {0.2870, 0.8400}, {0.4297, 0.8434},
+    {0.5000, 0.8470}, {0.5703, 0.8434}, {0.7130, 0.8400}, {0.5679, 0.8943}, {0.5000, 0.9042},
+    {0.4321, 0.8943},
+}};
+
 }  // namespace
 
 struct Landmarker::Impl {
@@ -107,37 +132,6 @@ std::vector<std::vector<Point>> Landmarker::landmarks(const cv::Mat& image,
   }
   return result;
 }
-
-}  // namespace tw::vision
-
-namespace tw::vision {
-
-namespace {
-
-// The canonical layout of landmarks 17..67 (brows, nose, eyes, mouth),
-// dlib-style: x and y in [0,1] across the points' extent.  It is the mean
-// shape of the faces our landmarker finds on face-api's demo photos
-// (similarity-normalised, averaged, made left-right symmetric), fitted
-// isotropically into the unit square.  align_face maps it into the crop
-// with dlib's face-chip rule (padding 0.25 of the extent on every side), the
-// framing the recognition net (dlib's ResNet) was trained on.
-constexpr int kFirstAligned = 17;
-constexpr double kChipPadding = 0.25;
-constexpr std::array<std::array<double, 2>, 51> kMeanShape = {{
-    {0.0000, 0.0828}, {0.0758, 0.0252}, {0.1704, 0.0158}, {0.2625, 0.0344}, {0.3418, 0.0656},
-    {0.6582, 0.0656}, {0.7375, 0.0344}, {0.8296, 0.0158}, {0.9242, 0.0252}, {1.0000, 0.0828},
-    {0.5000, 0.2744}, {0.5000, 0.3988}, {0.5000, 0.5097}, {0.5000, 0.6124}, {0.3963, 0.6601},
-    {0.4412, 0.6789}, {0.5000, 0.6956}, {0.5588, 0.6789}, {0.6037, 0.6601}, {0.1236, 0.2337},
-    {0.1788, 0.2098}, {0.2614, 0.2096}, {0.3359, 0.2533}, {0.2692, 0.2774}, {0.1830, 0.2756},
-    {0.6641, 0.2533}, {0.7386, 0.2096}, {0.8212, 0.2098}, {0.8764, 0.2337}, {0.8170, 0.2756},
-    {0.7308, 0.2774}, {0.2693, 0.8366}, {0.3499, 0.8154}, {0.4496, 0.7930}, {0.5000, 0.8028},
-    {0.5504, 0.7930}, {0.6501, 0.8154}, {0.7307, 0.8366}, {0.6505, 0.9272}, {0.5735, 0.9722},
-    {0.5000, 0.9842}, {0.4265, 0.9722}, {0.3495, 0.9272}, {0.2870, 0.8400}, {0.4297, 0.8434},
-    {0.5000, 0.8470}, {0.5703, 0.8434}, {0.7130, 0.8400}, {0.5679, 0.8943}, {0.5000, 0.9042},
-    {0.4321, 0.8943},
-}};
-
-}  // namespace
 
 Point aligned_position(int index, int size) {
   if (index < kFirstAligned || index >= kPoints)
