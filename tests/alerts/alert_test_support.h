@@ -1,6 +1,11 @@
 #pragma once
 // A store on disk holding one scanned video with appearances, for the alert
 // tests; the clock is moved by hand so that retries come when the test says.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -14,6 +19,19 @@ namespace tw::alerts::testing {
 // Quotes, a newline, a command substitution and SQL: must arrive verbatim.
 inline const std::string kNastyTitle =
     "Jesper's \"big\" day\n$(touch PWNED) `id` <!channel> & '; DROP TABLE videos; --";
+
+// A TCP port on 127.0.0.1 that was free a moment ago.
+inline int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
 
 struct StoreWithAppearances {
   std::filesystem::path dir = tw::test::fresh_dir("alerts");

@@ -24,18 +24,6 @@ using namespace std::chrono_literals;
 
 const char* kPython = "/usr/bin/python3";  // Debian's, which has aiosmtpd
 
-int free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(fd);
-  return ntohs(address.sin_port);
-}
-
 bool accepts_connections(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};
@@ -49,7 +37,7 @@ bool accepts_connections(int port) {
 
 class SmtpServer {
  public:
-  SmtpServer(const std::filesystem::path& maildir) : port_(free_port()) {
+  SmtpServer(const std::filesystem::path& maildir) : port_(testing::free_port()) {
     std::string listen = "127.0.0.1:" + std::to_string(port_);
     pid_ = ::fork();
     if (pid_ == 0) {
@@ -147,7 +135,7 @@ TEST(EmailSink, WithoutTheThumbnailFileTheMailStillGoes) {
 
 TEST(EmailSink, AServerThatIsDownIsADeliveryError) {
   testing::StoreWithAppearances fixture({"mail"});
-  auto sink = make_sink(email_config("smtp://127.0.0.1:" + std::to_string(free_port())));
+  auto sink = make_sink(email_config("smtp://127.0.0.1:" + std::to_string(testing::free_port())));
   EXPECT_THROW(sink->send(make_alert(*fixture.store->appearance(fixture.appearance_ids[0]))),
                DeliveryError);
 }
