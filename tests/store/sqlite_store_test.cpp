@@ -128,12 +128,9 @@ TEST_F(StoreFixture, UnderstandsTheUrlForms) {
   open_store((dir / "sub" / "plain.db").string());  // parent folder created
   EXPECT_TRUE(std::filesystem::exists(dir / "sub" / "plain.db"));
 
-  try {
-    open_store("postgresql://user@127.0.0.1/trendwatch");
-    FAIL();
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("PostgreSQL store not built yet"), std::string::npos);
-  }
+  // Without libpq: "PostgreSQL store not built yet"; with it: no server on
+  // port 1.  Either way a clear InputError, never a crash.
+  EXPECT_THROW(open_store("postgresql://nobody@127.0.0.1:1/trendwatch"), InputError);
   EXPECT_THROW(open_store("mysql://x/y"), InputError);
   EXPECT_THROW(open_store("sqlite://"), InputError);
 }
