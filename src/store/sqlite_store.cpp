@@ -217,13 +217,15 @@ class SqliteStore final : public Store {
  public:
   SqliteStore(const std::filesystem::path& path, const StoreOptions& options)
       : options_(options), db_(path) {
+    // The timeout first: another process may hold the lock while this one
+    // switches to WAL or migrates.
+    db_.exec("PRAGMA busy_timeout=15000");
     try {
       db_.exec("PRAGMA journal_mode=WAL");
     } catch (const StoreError& e) {
       throw InputError(path.string(),
                        std::string("not a usable SQLite database (") + e.what() + ")");
     }
-    db_.exec("PRAGMA busy_timeout=15000");
     db_.exec("PRAGMA foreign_keys=ON");
     migrate();
   }
