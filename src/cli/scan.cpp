@@ -168,11 +168,7 @@ int run_scan(const ScanArgs& args, bool threshold_given) {
   if (args.min_frames < 1) throw tw::InputError("--min-frames", "must be at least 1");
   tw::scan::ScanOptions options;
   options.fps = args.fps;
-  if (threshold_given) {
-    if (!(args.threshold > 0 && args.threshold < 2))
-      throw tw::InputError("--threshold", "must be in (0, 2)");
-    options.threshold = args.threshold;
-  }
+  if (threshold_given) options.threshold = args.threshold;
   options.aggregation.min_frames = args.min_frames;
   options.aggregation.max_gap = std::max(0, args.max_gap);
   options.exhaustive = args.exhaustive;
@@ -248,7 +244,8 @@ const tw::cli::CommandRegistration registration{
       sub->add_option("--evidence", args->evidence,
                       "Write the best frame and face crop of each appearance here");
       auto* threshold = sub->add_option("--threshold", args->threshold,
-                                        "Max descriptor distance (overrides the targets')");
+                                        "Max descriptor distance (overrides the targets')")
+                            ->check(CLI::PositiveNumber & CLI::Range(0.0, 2.0));
       sub->add_option("--min-frames", args->min_frames, "Sampled frames an appearance needs")
           ->capture_default_str();
       sub->add_option("--max-gap", args->max_gap,

@@ -58,11 +58,7 @@ int run_add(const TargetArgs& args, bool threshold_given) {
 
   tw::targets::EnrollOptions options;
   options.largest = args.largest;
-  if (threshold_given) {
-    if (!(args.threshold > 0 && args.threshold < 2))
-      throw tw::InputError("--threshold", "must be in (0, 2)");
-    options.threshold = args.threshold;
-  }
+  if (threshold_given) options.threshold = args.threshold;
   tw::vision::FaceAnalyzer analyzer(tw::models::ModelDir::open_default());
   tw::targets::EnrollResult result =
       tw::targets::enroll_face_target(args.name, photos, analyzer, options);
@@ -162,9 +158,9 @@ const tw::cli::CommandRegistration registration{
       add->add_option("NAME", args->name, "Target name (letters, digits, . _ -)")->required();
       add->add_option("--photos", args->photos, "Photos or folders of photos")->required();
       add->add_flag("--largest", args->largest, "Photos with several faces: take the largest");
-      auto* threshold =
-          add->add_option("--threshold", args->threshold,
-                          "Max descriptor distance for a match (default: calibrated)");
+      auto* threshold = add->add_option("--threshold", args->threshold,
+                                        "Max descriptor distance for a match (default: calibrated)")
+                            ->check(CLI::PositiveNumber & CLI::Range(0.0, 2.0));
       add->add_flag("--force", args->force, "Replace an existing target of that name");
       add_format(add, *args);
       add->callback([args, threshold, &ctx] {
