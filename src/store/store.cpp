@@ -5,6 +5,7 @@
 
 #include "core/errors.h"
 #include "core/hash.h"
+#include "store/postgres_store.h"
 #include "store/sqlite_store.h"
 
 namespace tw::store {
@@ -83,7 +84,7 @@ std::string appearance_id(const VideoRef& video, const std::string& target,
 std::unique_ptr<Store> open_store(const std::string& url, const StoreOptions& options) {
   if (url.empty()) throw InputError(url, "empty store URL");
   if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
-    throw InputError(url, "PostgreSQL store not built yet (use sqlite:// for now)");
+    return open_postgres_store(url, options);
   }
   std::filesystem::path path;
   const std::string sqlite_scheme = "sqlite://";
