@@ -1,0 +1,316 @@
+// Several `trendwatch worker` processes sharing one real PostgreSQL (started
+// by scripts/start-postgres.sh on 127.0.0.1): videos served over HTTP from
+// 127.0.0.1, alerts posted to a local webhook receiver.  One worker is killed
+// with kill -9 mid-scan; the sessions of the others are killed by the server.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include "cli/cli_fixture.h"
+#include "store/postgres_server.h"
+#include "store/store.h"
+#include "support/clips.h"
+
+namespace fs = std::filesystem;
+using namespace tw::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string read_all(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+std::size_t count_of(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+// Serves the videos and their listing, and counts the webhook's POSTs by
+// appearance id.
+class VideoSite {
+ public:
+  VideoSite() {
+    server_.Get("/list.txt", [this](const httplib::Request&, httplib::Response& res) {
+      std::lock_guard lock(mutex_);
+      res.set_content(listing_, "text/plain");
+    });
+    server_.Get(R"(/v/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
+      std::lock_guard lock(mutex_);
+      auto it = files_.find(req.matches[1]);
+      if (it == files_.end()) {
+        res.status = 404;
+        return;
+      }
+      res.set_content(read_all(it->second), "video/mp4");
+    });
+    server_.Post("/alerts", [this](const httplib::Request& req, httplib::Response& res) {
+      auto body = nlohmann::json::parse(req.body, nullptr, false);
+      std::lock_guard lock(mutex_);
+      ++alerts_[body.is_object() && body.contains("id") ? body["id"].get<std::string>() : "?"];
+      res.set_content("ok", "text/plain");
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    for (int i = 0; i < 500 && !server_.is_running(); ++i) std::this_thread::sleep_for(10ms);
+  }
+  ~VideoSite() {
+    server_.stop();
+    thread_.join();
+  }
+  std::string url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
+  void publish(const std::string& name, const fs::path& file) {
+    std::lock_guard lock(mutex_);
+    files_[name] = file;
+    listing_ += url("/v/" + name) + "\n";
+  }
+  std::map<std::string, int> alerts() {
+    std::lock_guard lock(mutex_);
+    return alerts_;
+  }
+
+ private:
+  httplib::Server server_;
+  std::thread thread_;
+  int port_ = 0;
+  std::mutex mutex_;
+  std::string listing_;
+  std::map<std::string, fs::path> files_;
+  std::map<std::string, int> alerts_;
+};
+
+// A 3 s clip of people who are not Jesper.
+fs::path strangers_clip() {
+  ClipSpec spec;
+  spec.width = 320;
+  spec.height = 480;
+  spec.duration = 3;
+  spec.segments = {Background::solid("0x304050")};
+  spec.overlays.push_back(Overlay::image(face_api_dir() / "demo" / "sample2.jpg", 0.2, 2.8)
+                              .scaled_to_height(240)
+                              .at(0, 120));
+  return make_clip(spec);
+}
+
+// A `trendwatch worker --drain` process with its stderr (JSON events) in a file.
+struct WorkerProcess {
+  pid_t pid = -1;
+  fs::path log;
+  int status = 0;
+  bool exited = false;
+
+  bool wait_for_exit(std::chrono::seconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!exited && std::chrono::steady_clock::now() < deadline) {
+      exited = ::waitpid(pid, &status, WNOHANG) == pid;
+      if (!exited) std::this_thread::sleep_for(100ms);
+    }
+    return exited;
+  }
+  void kill_now() {
+    if (exited) return;
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+    exited = true;
+  }
+};
+
+WorkerProcess start_worker(const fs::path& home, const fs::path& config, const std::string& name,
+                           const fs::path& log) {
+  WorkerProcess w;
+  w.log = log;
+  w.pid = ::fork();
+  if (w.pid == 0) {
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 2);
+    int null = ::open("/dev/null", O_RDWR);
+    ::dup2(null, 0);
+    ::dup2(null, 1);
+    std::string env = home_env(home);
+    ::putenv(env.data());
+    std::string exe = trendwatch_exe().string(), cfg = config.string();
+    const char* argv[] = {exe.c_str(), "worker",     "--config", cfg.c_str(), "--drain",
+                          "--worker",  name.c_str(), "--lease",  "5",         nullptr};
+    ::execv(exe.c_str(), const_cast<char**>(argv));
+    ::_exit(127);
+  }
+  return w;
+}
+
+class PostgresWorkers : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    home_ = new fs::path(fresh_home("pg-workers"));
+    enroll_jesper(*home_);
+  }
+  static void TearDownTestSuite() { delete home_; }
+
+  void SetUp() override {
+    if (!postgres_installed()) GTEST_SKIP() << "postgresql absent";
+    server_ = PostgresServer::get();
+    ASSERT_NE(server_, nullptr);
+    db_url_ = server_->fresh_database();
+    work_ = fresh_dir("pg-workers-run");
+    // Six short videos: Jesper in three (kphotoalbum's movie under three
+    // names, so three different videos), strangers in three.
+    fs::path strangers = strangers_clip();
+    for (int i = 1; i <= 3; ++i) {
+      site_.publish("jesper-" + std::to_string(i) + ".avi", movie_avi());
+      site_.publish("strangers-" + std::to_string(i) + ".mp4", strangers);
+    }
+  }
+
+  // Each worker is its own "machine": own config and download cache.
+  fs::path config_for(const std::string& machine) {
+    std::ostringstream toml;
+    toml << "[store]\nurl = \"" << db_url_ << "\"\n\n"
+         << "[scan]\nfps = 4\n\n"
+         << "[watch]\nconcurrency = 1\ncache_dir = \"" << (work_ / machine / "cache").string()
+         << "\"\noutbox_retry_initial = \"1s\"\n\n"
+         << "[[source]]\nname = \"site\"\nkind = \"urls\"\nlocation = \"" << site_.url("/list.txt")
+         << "\"\nevery = \"1h\"\ntimeout = \"20s\"\n\n"
+         << "[[alert]]\nkind = \"webhook\"\nurl = \"" << site_.url("/alerts")
+         << "\"\ntimeout = \"5s\"\n";
+    fs::create_directories(work_ / machine);
+    fs::path file = work_ / machine / "trendwatch.toml";
+    write_file(file, toml.str());
+    return file;
+  }
+
+  // The scheduler: lists the source once and queues the videos.
+  void queue_videos() {
+    RunResult r = run_in(
+        *home_, {"watch", "--config", config_for("scheduler").string(), "--once", "--no-scan"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    ASSERT_EQ(tw::store::open_store(db_url_)->queue_depth().queued, 6) << r.err;
+  }
+
+  // Every video done exactly once, every appearance alerted exactly once.
+  void expect_each_video_once_and_each_alert_once(const std::string& logs) {
+    auto store = tw::store::open_store(db_url_);
+    auto depth = store->queue_depth();
+    EXPECT_EQ(depth.done, 6) << logs;
+    EXPECT_EQ(depth.queued + depth.scanning + depth.failed, 0) << logs;
+    EXPECT_EQ(server_->query_integer(
+                  "SELECT count(*) FROM (SELECT video FROM scans WHERE status = 'done' "
+                  "GROUP BY video HAVING count(*) = 1) once",
+                  db_url_),
+              6)
+        << "a video was not scanned to completion exactly once\n"
+        << logs;
+    auto appearances = store->appearances({});
+    std::set<std::int64_t> videos_with_jesper;
+    for (const auto& a : appearances) {
+      EXPECT_EQ(a.appearance.target, "jesper");
+      EXPECT_NE(a.video.url.find("/v/jesper-"), std::string::npos) << a.video.url;
+      videos_with_jesper.insert(a.video_id);
+    }
+    EXPECT_EQ(videos_with_jesper.size(), 3u) << logs;
+    // The outbox is delivered by whichever process comes next; wait a little
+    // for the last ones (each worker delivers before it exits).
+    std::map<std::string, int> alerts;
+    for (int i = 0; i < 100; ++i) {
+      alerts = site_.alerts();
+      if (alerts.size() >= appearances.size()) break;
+      std::this_thread::sleep_for(100ms);
+    }
+    EXPECT_EQ(alerts.size(), appearances.size()) << logs;
+    for (const auto& a : appearances) EXPECT_EQ(alerts[a.id], 1) << a.id;
+    for (const auto& [id, n] : alerts) EXPECT_EQ(n, 1) << "alerted " << n << " times: " << id;
+  }
+
+  static fs::path* home_;
+  PostgresServer* server_ = nullptr;
+  VideoSite site_;
+  std::string db_url_;
+  fs::path work_;
+};
+fs::path* PostgresWorkers::home_ = nullptr;
+
+TEST_F(PostgresWorkers, ThreeWorkersOneKilledMidScanEachVideoDoneOnceNoAlertTwice) {
+  queue_videos();
+  std::vector<WorkerProcess> workers;
+  for (int i = 1; i <= 3; ++i) {
+    std::string machine = "machine-" + std::to_string(i);
+    workers.push_back(
+        start_worker(*home_, config_for(machine), machine, work_ / (machine + ".log")));
+  }
+  // Kill machine-1 while it scans: its video stays leased to it until the
+  // 5 s lease runs out, then another worker takes it.
+  auto deadline = std::chrono::steady_clock::now() + 180s;
+  while (std::chrono::steady_clock::now() < deadline &&
+         read_all(workers[0].log).find("\"event\":\"scan.start\"") == std::string::npos)
+    std::this_thread::sleep_for(20ms);
+  ASSERT_NE(read_all(workers[0].log).find("\"event\":\"scan.start\""), std::string::npos)
+      << read_all(workers[0].log);
+  workers[0].kill_now();
+  EXPECT_EQ(count_of(read_all(workers[0].log), "\"event\":\"scan.done\""), 0u);
+
+  std::string logs;
+  for (int i = 1; i < 3; ++i) {
+    bool exited = workers[i].wait_for_exit(400s);
+    if (!exited) workers[i].kill_now();
+    logs += read_all(workers[i].log);
+    EXPECT_TRUE(exited) << "worker " << i + 1 << " did not drain the queue";
+    EXPECT_TRUE(WIFEXITED(workers[i].status) && WEXITSTATUS(workers[i].status) == 0) << logs;
+  }
+  // The two survivors scanned all six, the killed worker's video included.
+  EXPECT_EQ(count_of(logs, "\"event\":\"scan.done\""), 6u) << logs;
+  // Its video was claimed twice: by machine-1, then, after the lease ran
+  // out, by a survivor.
+  EXPECT_EQ(server_->query_integer("SELECT count(*) FROM videos WHERE attempts = 2", db_url_), 1)
+      << logs;
+  EXPECT_EQ(server_->query_integer("SELECT count(*) FROM videos WHERE attempts = 1", db_url_), 5)
+      << logs;
+  expect_each_video_once_and_each_alert_once(logs);
+}
+
+TEST_F(PostgresWorkers, AWorkerWhoseConnectionIsKilledRecovers) {
+  queue_videos();
+  std::vector<WorkerProcess> workers;
+  for (int i = 1; i <= 2; ++i) {
+    std::string machine = "machine-" + std::to_string(i);
+    workers.push_back(
+        start_worker(*home_, config_for(machine), machine, work_ / (machine + ".log")));
+  }
+  // Kill their database sessions (as a failover or a network cut would) a
+  // few times while they scan.
+  int killed_sessions = 0;
+  for (int round = 0; round < 3; ++round) {
+    auto deadline = std::chrono::steady_clock::now() + 180s;
+    while (std::chrono::steady_clock::now() < deadline &&
+           count_of(read_all(workers[0].log) + read_all(workers[1].log),
+                    "\"event\":\"scan.start\"") <= static_cast<std::size_t>(round))
+      std::this_thread::sleep_for(20ms);
+    killed_sessions += server_->terminate_trendwatch_sessions();
+  }
+  EXPECT_GE(killed_sessions, 2);
+  std::string logs;
+  for (auto& w : workers) {
+    bool exited = w.wait_for_exit(400s);
+    if (!exited) w.kill_now();
+    logs += read_all(w.log);
+    EXPECT_TRUE(exited) << logs;
+    EXPECT_TRUE(WIFEXITED(w.status) && WEXITSTATUS(w.status) == 0) << logs;
+  }
+  expect_each_video_once_and_each_alert_once(logs);
+}
+
+}  // namespace
