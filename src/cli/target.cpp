@@ -9,6 +9,7 @@
 #include "core/errors.h"
 #include "models/model_dir.h"
 #include "targets/enroll.h"
+#include "targets/enroll_image.h"
 #include "targets/target_store.h"
 #include "vision/face_analyzer.h"
 
@@ -21,6 +22,8 @@ struct TargetArgs {
   std::string name;
   std::vector<std::string> photos;
   bool largest = false;
+  std::string kind = "face";  // face | image
+  int min_inliers = 0;        // kind image; 0: the default
   bool force = false;
   float threshold = 0;
   std::string format = "text";
@@ -32,14 +35,21 @@ json summary_json(const tw::targets::Target& t, const fs::path& file) {
     refs.push_back({{"path", r.path},
                     {"sha256", r.sha256},
                     {"box", {r.box.x, r.box.y, r.box.width, r.box.height}}});
-  return {{"name", t.name},
-          {"kind", tw::targets::to_string(t.kind)},
-          {"threshold", t.threshold},
-          {"descriptors", t.descriptors.size()},
-          {"references", refs},
-          {"created", t.created},
-          {"format_version", t.format_version},
-          {"file", file.string()}};
+  json out = {{"name", t.name},
+              {"kind", tw::targets::to_string(t.kind)},
+              {"threshold", t.threshold},
+              {"descriptors", t.descriptors.size()},
+              {"references", refs},
+              {"created", t.created},
+              {"format_version", t.format_version},
+              {"file", file.string()}};
+  if (t.kind == tw::targets::TargetKind::image) {
+    json features = json::array();
+    for (const auto& f : t.image_features) features.push_back(f.points.size());
+    out["min_inliers"] = t.min_inliers;
+    out["features"] = features;  // per reference image
+  }
+  return out;
 }
 
 std::string fixed(double v, int digits) {
@@ -56,12 +66,18 @@ int run_add(const TargetArgs& args, bool threshold_given) {
   std::vector<fs::path> given(args.photos.begin(), args.photos.end());
   std::vector<fs::path> photos = tw::targets::expand_photo_paths(given);
 
-  tw::targets::EnrollOptions options;
-  options.largest = args.largest;
-  if (threshold_given) options.threshold = args.threshold;
-  tw::vision::FaceAnalyzer analyzer(tw::models::ModelDir::open_default());
-  tw::targets::EnrollResult result =
-      tw::targets::enroll_face_target(args.name, photos, analyzer, options);
+  tw::targets::EnrollResult result;
+  if (args.kind == "image") {
+    tw::targets::ImageEnrollOptions options;
+    if (args.min_inliers > 0) options.min_inliers = args.min_inliers;
+    result = tw::targets::enroll_image_target(args.name, photos, options);
+  } else {
+    tw::targets::EnrollOptions options;
+    options.largest = args.largest;
+    if (threshold_given) options.threshold = args.threshold;
+    tw::vision::FaceAnalyzer analyzer(tw::models::ModelDir::open_default());
+    result = tw::targets::enroll_face_target(args.name, photos, analyzer, options);
+  }
 
   for (const auto& w : result.warnings)
     std::cerr << "trendwatch target add: warning: " << w.photo << ": " << w.reason << "\n";
@@ -81,6 +97,10 @@ int run_add(const TargetArgs& args, bool threshold_given) {
       warnings.push_back({{"photo", w.photo}, {"reason", w.reason}});
     out["warnings"] = warnings;
     std::cout << out.dump() << "\n";
+  } else if (result.target->kind == tw::targets::TargetKind::image) {
+    std::cout << "enrolled image target '" << args.name << "' from "
+              << result.target->references.size() << " reference image(s), min inliers "
+              << result.target->min_inliers << " -> " << file.string() << "\n";
   } else {
     std::cout << "enrolled '" << args.name << "' from " << result.target->descriptors.size()
               << " photo(s), threshold " << fixed(result.target->threshold, 3) << " -> "
@@ -117,6 +137,24 @@ int run_show(const TargetArgs& args) {
   fs::path file = store.file_of(args.name);
   if (args.format == "json") {
     std::cout << summary_json(t, file).dump() << "\n";
+    return tw::exit_code::ok;
+  }
+  if (t.kind == tw::targets::TargetKind::image) {
+    std::cout << "name:        " << t.name << "\n"
+              << "kind:        image (local features: SIFT, ratio test, RANSAC homography; "
+                 "see docs/image_targets.md)\n"
+              << "min inliers: " << t.min_inliers
+              << " (homography inliers a frame needs for a match)\n"
+              << "created:     " << t.created << "\n"
+              << "file:        " << file.string() << " (format version " << t.format_version
+              << ")\n"
+              << "references:  " << t.references.size() << "\n";
+    for (std::size_t i = 0; i < t.references.size(); ++i) {
+      const auto& r = t.references[i];
+      std::size_t features = i < t.image_features.size() ? t.image_features[i].points.size() : 0;
+      std::cout << "  " << r.path << "  " << fixed(r.box.width, 0) << "x" << fixed(r.box.height, 0)
+                << ", " << features << " features  sha256 " << r.sha256.substr(0, 16) << "...\n";
+    }
     return tw::exit_code::ok;
   }
   std::cout << "name:       " << t.name << "\n"
@@ -161,6 +199,11 @@ const tw::cli::CommandRegistration registration{
       auto* threshold = add->add_option("--threshold", args->threshold,
                                         "Max descriptor distance for a match (default: calibrated)")
                             ->check(CLI::PositiveNumber & CLI::Range(0.0, 2.0));
+      add->add_option("--kind", args->kind, "face (a person) or image (a flag, logo, meme)")
+          ->check(CLI::IsMember({"face", "image"}));
+      add->add_option("--min-inliers", args->min_inliers,
+                      "Kind image: homography inliers needed for a match (default 12)")
+          ->check(CLI::Range(4, 10000));
       add->add_flag("--force", args->force, "Replace an existing target of that name");
       add_format(add, *args);
       add->callback([args, threshold, &ctx] {

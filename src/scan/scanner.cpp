@@ -14,6 +14,7 @@
 #include "scan/evidence.h"
 #include "scan/face_matcher.h"
 #include "vision/face_embedder.h"
+#include "vision/image_matcher.h"
 #include "vision/landmarker.h"
 
 namespace fs = std::filesystem;
@@ -37,6 +38,15 @@ cv::Mat face_region(const cv::Mat& frame, const Box& box) {
   return r.area() > 0 ? frame(r) : cv::Mat();
 }
 
+// A found image's box, slightly grown and clipped (a view into frame).
+cv::Mat image_region(const cv::Mat& frame, const Box& box) {
+  float margin = 0.05f * std::max(box.width, box.height);
+  cv::Rect r(cvRound(box.x - margin), cvRound(box.y - margin), cvRound(box.width + 2 * margin),
+             cvRound(box.height + 2 * margin));
+  r &= cv::Rect(0, 0, frame.cols, frame.rows);
+  return r.area() > 0 ? frame(r) : cv::Mat();
+}
+
 // Sets OpenCV's thread count for the scope and restores it after.
 class ThreadScope {
  public:
@@ -52,24 +62,69 @@ class ThreadScope {
   bool active_;
 };
 
+// Targets of one kind, in their given order.
+std::vector<targets::Target> of_kind(const std::vector<targets::Target>& all,
+                                     targets::TargetKind kind) {
+  std::vector<targets::Target> out;
+  for (const auto& t : all)
+    if (t.kind == kind) out.push_back(t);
+  return out;
+}
+
+struct NamedImageMatcher {
+  std::string target;
+  vision::ImageMatcher matcher;
+};
+
+std::vector<NamedImageMatcher> image_matchers_of(const std::vector<targets::Target>& all) {
+  std::vector<NamedImageMatcher> out;
+  for (auto& t : of_kind(all, targets::TargetKind::image)) {
+    vision::ImageMatchOptions options;
+    options.min_inliers = t.min_inliers;
+    out.push_back({t.name, vision::ImageMatcher(std::move(t.image_features), options)});
+  }
+  return out;
+}
+
 }  // namespace
 
 struct Scanner::Impl {
   ScanOptions options;
   FaceMatcher matcher;
+  std::vector<NamedImageMatcher> image_matchers;
   vision::FaceDetector detector;
   vision::Landmarker landmarker;
   vision::FaceEmbedder embedder;
 
   Impl(const models::ModelDir& models, std::vector<targets::Target> targets, ScanOptions opts)
       : options(std::move(opts)),
-        matcher(std::move(targets), options.threshold),
+        matcher(of_kind(targets, targets::TargetKind::face), options.threshold),
+        image_matchers(image_matchers_of(targets)),
         detector(models, options.detector),
         landmarker(models),
         embedder(models) {}
 
-  // detect -> landmarks + align -> embed (one batch per frame) -> match.
+  // Faces, then image targets, on the same frame.  Face detection is
+  // skipped when only image targets are scanned.
   std::vector<FrameHit> analyze(const cv::Mat& frame, StageTimings& t, std::int64_t& faces) {
+    std::vector<FrameHit> hits;
+    if (!matcher.targets().empty() || image_matchers.empty()) hits = analyze_faces(frame, t, faces);
+    if (image_matchers.empty()) return hits;
+    auto start = Clock::now();
+    vision::FrameFeatures features = vision::frame_features(frame);
+    for (const auto& named : image_matchers) {
+      std::optional<vision::ImageMatch> m = named.matcher.match(features);
+      if (!m) continue;
+      // distance: the share of ratio-test matches RANSAC rejected.
+      float distance = 1.f - static_cast<float>(m->inliers) / std::max(1, m->good_matches);
+      hits.push_back({named.target, m->score, distance, m->box, image_region(frame, m->box)});
+    }
+    t.images += seconds_since(start);
+    return hits;
+  }
+
+  // detect -> landmarks + align -> embed (one batch per frame) -> match.
+  std::vector<FrameHit> analyze_faces(const cv::Mat& frame, StageTimings& t, std::int64_t& faces) {
     auto start = Clock::now();
     std::vector<FaceDetection> detections = detector.detect(frame);
     t.detect += seconds_since(start);
@@ -197,7 +252,7 @@ Scanner::Scanner(const models::ModelDir& models, std::vector<targets::Target> ta
                  ScanOptions options) {
   if (!(options.fps > 0)) throw InputError("--fps", "the sampling rate must be positive");
   for (const auto& t : targets)
-    if (t.kind != targets::TargetKind::face)
+    if (t.kind != targets::TargetKind::face && t.kind != targets::TargetKind::image)
       throw InputError(t.name,
                        "target kind " + targets::to_string(t.kind) + " cannot be scanned yet");
   impl_ = std::make_unique<Impl>(models, std::move(targets), std::move(options));

@@ -32,6 +32,7 @@ struct StageTimings {
   double align = 0;  // landmarks + aligned crops
   double embed = 0;
   double match = 0;
+  double images = 0;  // image targets: frame features + matching
   double wall = 0;
 };
 
@@ -67,7 +68,8 @@ struct ScanResult {
 class Scanner {
  public:
   // Loads the face models; throws InputError when they are missing or
-  // damaged.  Targets of other kinds are refused (none exist yet).
+  // damaged.  Face and image targets are scanned in one pass; other
+  // kinds are refused.
   Scanner(const models::ModelDir& models, std::vector<targets::Target> targets,
           ScanOptions options = {});
   ~Scanner();

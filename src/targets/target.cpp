@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <ctime>
 #include <stdexcept>
 
@@ -12,17 +13,60 @@ namespace tw::targets {
 
 using nlohmann::json;
 
+namespace {
+
+// kind image: {"min_inliers": N, "features": [{"width", "height", "points":
+// [x0, y0, ...], "descriptors": base64 of N x 128 bytes}, ...]}.
+json image_payload_json(const Target& target) {
+  json features = json::array();
+  for (const auto& f : target.image_features) {
+    std::vector<float> points;
+    for (const auto& p : f.points) {
+      points.push_back(std::round(p.x * 100) / 100);
+      points.push_back(std::round(p.y * 100) / 100);
+    }
+    features.push_back({{"width", f.width},
+                        {"height", f.height},
+                        {"points", points},
+                        {"descriptors", vision::descriptors_to_base64(f.descriptors)}});
+  }
+  return {{"min_inliers", target.min_inliers}, {"features", features}};
+}
+
+void read_image_payload(const json& payload, Target& t, const std::string& source) {
+  t.min_inliers = payload.at("min_inliers").get<int>();
+  if (t.min_inliers < 4) throw InputError(source, "min_inliers must be at least 4");
+  for (const auto& f : payload.at("features")) {
+    vision::ImageFeatures features;
+    features.width = f.at("width").get<int>();
+    features.height = f.at("height").get<int>();
+    auto points = f.at("points").get<std::vector<float>>();
+    if (points.size() % 2 != 0) throw InputError(source, "image feature points must be x, y pairs");
+    for (std::size_t i = 0; i < points.size(); i += 2)
+      features.points.push_back({points[i], points[i + 1]});
+    features.descriptors = vision::descriptors_from_base64(f.at("descriptors").get<std::string>(),
+                                                           features.points.size());
+    t.image_features.push_back(std::move(features));
+  }
+  if (t.image_features.empty()) throw InputError(source, "an image target without features");
+}
+
+}  // namespace
+
 std::string to_string(TargetKind kind) {
   switch (kind) {
     case TargetKind::face:
       return "face";
+    case TargetKind::image:
+      return "image";
   }
   return "unknown";
 }
 
 TargetKind target_kind_from_string(const std::string& text) {
   if (text == "face") return TargetKind::face;
-  throw std::invalid_argument("unknown target kind '" + text + "' (known: face)");
+  if (text == "image") return TargetKind::image;
+  throw std::invalid_argument("unknown target kind '" + text + "' (known: face, image)");
 }
 
 void validate_target_name(const std::string& name) {
@@ -49,6 +93,7 @@ std::string to_json_text(const Target& target) {
               {"name", target.name},           {"kind", to_string(target.kind)},
               {"threshold", target.threshold}, {"created", target.created},
               {"references", references},      {"descriptors", target.descriptors}};
+  if (target.kind == TargetKind::image) doc["image"] = image_payload_json(target);
   return doc.dump(1) + "\n";
 }
 
@@ -83,6 +128,7 @@ Target target_from_json_text(const std::string& text, const std::string& source)
         if (d.size() != 128) throw InputError(source, "a face descriptor must have 128 values");
       if (!(t.threshold > 0)) throw InputError(source, "the threshold must be positive");
     }
+    if (t.kind == TargetKind::image) read_image_payload(doc.at("image"), t, source);
     return t;
   } catch (const json::exception& e) {
     throw InputError(source, std::string("malformed target file: ") + e.what());

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/types.h"
+#include "vision/image_matcher.h"
 
 namespace tw::targets {
 
@@ -16,7 +17,7 @@ namespace tw::targets {
 // with a message instead of being misread.
 inline constexpr int kTargetFormatVersion = 1;
 
-enum class TargetKind { face };
+enum class TargetKind { face, image };
 std::string to_string(TargetKind kind);
 TargetKind target_kind_from_string(const std::string& text);  // throws std::invalid_argument
 
@@ -35,6 +36,11 @@ struct Target {
   float threshold = 0;                  // kind face: max descriptor distance for a match
   std::vector<Reference> references;
   std::string created;  // ISO 8601 UTC
+  // kind image: each reference image's local features (same order as
+  // references; Reference::box is the whole image) and the RANSAC inliers a
+  // frame needs (docs/image_targets.md).
+  std::vector<vision::ImageFeatures> image_features;
+  int min_inliers = 0;
 };
 
 // Names are file stems: 1-64 of [A-Za-z0-9._-], not starting with '.'.
