@@ -1,5 +1,8 @@
 // trendwatch: find a face or an image in short videos and raise alerts with
 // evidence.  Subcommands live one per file in src/cli/ and register themselves.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <iostream>
 
@@ -15,6 +18,9 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("trendwatch ") + TW_VERSION);
   app.require_subcommand(1);
   app.fallthrough(false);
+
+  // Diagnostics go to stderr: stdout is for results (JSON, CSV, alerts).
+  spdlog::set_default_logger(spdlog::stderr_color_mt("trendwatch"));
 
   tw::cli::Context ctx;
   auto& commands = tw::cli::registered_commands();

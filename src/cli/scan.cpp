@@ -195,6 +195,14 @@ int run_scan(const ScanArgs& args, bool threshold_given) {
         "input,target,start,end,best_time,score,distance,box_x,box_y,box_width,box_height,frames,"
         "evidence_frame,evidence_crop\n");
   bool any_error = false, any_found = false;
+  auto report_error = [&](const std::string& input, const std::string& message) {
+    progress.clear();
+    any_error = true;
+    std::cerr << "trendwatch scan: error: " << input << ": " << message << "\n";
+    if (args.format == "json")
+      std::cout << json{{"input", input}, {"error", message}, {"appearances", json::array()}}.dump()
+                << std::endl;
+  };
   for (const auto& input : args.inputs) {
     current = input;
     try {
@@ -214,14 +222,11 @@ int run_scan(const ScanArgs& args, bool threshold_given) {
       else
         print_table(result);
     } catch (const tw::InputError& e) {
-      progress.clear();
-      any_error = true;
-      std::string message = e.input().empty() || e.input() == input ? e.reason() : e.what();
-      std::cerr << "trendwatch scan: error: " << input << ": " << message << "\n";
-      if (args.format == "json")
-        std::cout
-            << json{{"input", input}, {"error", message}, {"appearances", json::array()}}.dump()
-            << std::endl;
+      report_error(input, e.input().empty() || e.input() == input ? e.reason() : e.what());
+    } catch (const std::exception& e) {
+      // Not bad input but a failure inside (e.g. OpenCV): still one input's
+      // error, so the other inputs go on.
+      report_error(input, e.what());
     }
   }
   if (any_error) return tw::exit_code::error;
@@ -234,7 +239,8 @@ const tw::cli::CommandRegistration registration{
       auto* sub =
           root.add_subcommand("scan", "Find enrolled targets in videos (files or http(s) URLs)");
       sub->add_option("VIDEO_OR_URL", args->inputs, "Video files or http(s) URLs")->required();
-      sub->add_option("--target", args->targets, "Target to look for (repeatable; default: all)");
+      sub->add_option("--target", args->targets, "Target to look for (repeatable; default: all)")
+          ->allow_extra_args(false);
       sub->add_option("--fps", args->fps, "Sampled frames per second of video")
           ->capture_default_str();
       sub->add_option("--format", args->format,

@@ -4,6 +4,9 @@
 #include <ctime>
 #include <ostream>
 
+#include <spdlog/sinks/base_sink.h>
+#include <spdlog/spdlog.h>
+
 namespace tw::watch {
 namespace {
 
@@ -21,7 +24,33 @@ std::string utc_now_with_millis() {
   return out;
 }
 
+class EventLogSink : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  explicit EventLogSink(EventLog& log) : log_(log) {}
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    auto level = spdlog::level::to_string_view(msg.level);
+    log_.event("log", {{"level", std::string(level.data(), level.size())},
+                       {"message", std::string(msg.payload.data(), msg.payload.size())}});
+  }
+  void flush_() override {}
+
+ private:
+  EventLog& log_;
+};
+
 }  // namespace
+
+SpdlogToEventLog::SpdlogToEventLog(EventLog& log) {
+  previous_ = std::static_pointer_cast<void>(spdlog::default_logger());
+  spdlog::set_default_logger(
+      std::make_shared<spdlog::logger>("trendwatch", std::make_shared<EventLogSink>(log)));
+}
+
+SpdlogToEventLog::~SpdlogToEventLog() {
+  spdlog::set_default_logger(std::static_pointer_cast<spdlog::logger>(previous_));
+}
 
 void EventLog::event(const std::string& name, nlohmann::ordered_json fields) {
   nlohmann::ordered_json line = {{"ts", utc_now_with_millis()}, {"event", name}};

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <iosfwd>
+#include <memory>
 #include <mutex>
 #include <string>
 
@@ -19,6 +20,21 @@ class EventLog {
  private:
   std::ostream& out_;
   std::mutex mutex_;
+};
+
+// Routes spdlog messages of the rooms below (e.g. the outbox's retries) into
+// the event log as {"event": "log", "level": ..., "message": ...}, so that
+// the daemon's stderr stays one JSON object per line.  Until the returned
+// guard is destroyed.
+class SpdlogToEventLog {
+ public:
+  explicit SpdlogToEventLog(EventLog& log);
+  ~SpdlogToEventLog();
+  SpdlogToEventLog(const SpdlogToEventLog&) = delete;
+  SpdlogToEventLog& operator=(const SpdlogToEventLog&) = delete;
+
+ private:
+  std::shared_ptr<void> previous_;
 };
 
 }  // namespace tw::watch

@@ -99,6 +99,7 @@ class Monitor {
         log_(options.log ? *options.log : std::cerr) {}
 
   int run() {
+    SpdlogToEventLog spdlog_to_events(log_);
     store::StoreOptions store_options;
     store_options.retry = retry_policy(config_.watch);
     store_ = store::open_store(config_.store.url, store_options);
@@ -221,8 +222,9 @@ class Monitor {
   void take_back_own_leases() {
     for (const auto& v : store_->videos(store::VideoState::scanning, 10000, 0)) {
       if (v.lease_owner.rfind(worker_ + "#", 0) != 0) continue;
-      if (store_->release_video(v.id, v.lease_owner))
-        log_.event("video.released", {{"video", v.id}, {"reason", "restart"}});
+      // Counted as an attempt: a video that kills its worker is given up in the end.
+      if (store_->expire_lease(v.id, v.lease_owner))
+        log_.event("video.lease_expired", {{"video", v.id}, {"reason", "restart"}});
     }
   }
 
