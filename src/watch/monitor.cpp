@@ -335,9 +335,15 @@ class Monitor {
       store_->release_video(video.id, owner);
       log_.event("video.released", {{"video", video.id}, {"reason", "shutdown"}});
     } catch (const std::exception& e) {
-      store::VideoState state = store_->fail_scan(video.id, owner, e.what(), started);
-      log_.event("scan.failed",
-                 {{"video", video.id}, {"error", e.what()}, {"state", store::to_string(state)}});
+      try {
+        store::VideoState state = store_->fail_scan(video.id, owner, e.what(), started);
+        log_.event("scan.failed",
+                   {{"video", video.id}, {"error", e.what()}, {"state", store::to_string(state)}});
+      } catch (const std::exception& store_error) {
+        // The store is unreachable too: the lease runs out and the video is
+        // claimed again once it is back.
+        log_.event("store.error", {{"video", video.id}, {"error", store_error.what()}});
+      }
     }
   }
 

@@ -133,7 +133,7 @@ struct WorkerProcess {
 };
 
 WorkerProcess start_worker(const fs::path& home, const fs::path& config, const std::string& name,
-                           const fs::path& log) {
+                           const fs::path& log, bool drain = true) {
   WorkerProcess w;
   w.log = log;
   w.pid = ::fork();
@@ -146,8 +146,10 @@ WorkerProcess start_worker(const fs::path& home, const fs::path& config, const s
     std::string env = home_env(home);
     ::putenv(env.data());
     std::string exe = trendwatch_exe().string(), cfg = config.string();
-    const char* argv[] = {exe.c_str(), "worker",     "--config", cfg.c_str(), "--drain",
-                          "--worker",  name.c_str(), "--lease",  "5",         nullptr};
+    const char* argv[] = {exe.c_str(), "worker",   "--config",
+                          cfg.c_str(), "--worker", name.c_str(),
+                          "--lease",   "5",        drain ? "--drain" : nullptr,
+                          nullptr};
     ::execv(exe.c_str(), const_cast<char**>(argv));
     ::_exit(127);
   }
@@ -309,6 +311,41 @@ TEST_F(PostgresWorkers, AWorkerWhoseConnectionIsKilledRecovers) {
     logs += read_all(w.log);
     EXPECT_TRUE(exited) << logs;
     EXPECT_TRUE(WIFEXITED(w.status) && WEXITSTATUS(w.status) == 0) << logs;
+  }
+  expect_each_video_once_and_each_alert_once(logs);
+}
+
+TEST_F(PostgresWorkers, WorkersGoOnAfterTheServerIsDownForAWhile) {
+  queue_videos();
+  std::vector<WorkerProcess> workers;
+  for (int i = 1; i <= 2; ++i) {
+    std::string machine = "machine-" + std::to_string(i);
+    // Not draining: while the server is down there is nothing to claim, and a
+    // draining worker would take that for an empty queue.
+    workers.push_back(
+        start_worker(*home_, config_for(machine), machine, work_ / (machine + ".log"), false));
+  }
+  auto all_logs = [&] { return read_all(workers[0].log) + read_all(workers[1].log); };
+  auto deadline = std::chrono::steady_clock::now() + 180s;
+  while (std::chrono::steady_clock::now() < deadline &&
+         all_logs().find("\"event\":\"scan.start\"") == std::string::npos)
+    std::this_thread::sleep_for(20ms);
+  ASSERT_TRUE(server_->pause());
+  std::this_thread::sleep_for(4s);  // scans go on; the store calls fail meanwhile
+  ASSERT_TRUE(server_->resume());
+
+  deadline = std::chrono::steady_clock::now() + 400s;
+  while (std::chrono::steady_clock::now() < deadline &&
+         (tw::store::open_store(db_url_)->queue_depth().done < 6 ||
+          site_.alerts().size() < tw::store::open_store(db_url_)->appearances({}).size()))
+    std::this_thread::sleep_for(500ms);
+  std::string logs;
+  for (auto& w : workers) {
+    ::kill(w.pid, SIGTERM);
+    bool exited = w.wait_for_exit(60s);
+    if (!exited) w.kill_now();
+    EXPECT_TRUE(exited && WIFEXITED(w.status) && WEXITSTATUS(w.status) == 0) << read_all(w.log);
+    logs += read_all(w.log);
   }
   expect_each_video_once_and_each_alert_once(logs);
 }
