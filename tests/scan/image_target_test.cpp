@@ -10,6 +10,8 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -122,6 +124,52 @@ TEST(ImageTargetScan, AFlagIsFoundWhileOnScreenAmidFootageWithACaptionOverIt) {
   ASSERT_EQ(people.size(), 1u);
   EXPECT_NEAR(people[0].start, 0.5, 0.4);
   EXPECT_NEAR(people[0].end, 2.5, 0.4);
+}
+
+TEST(ImageTargetScan, TheCommandLineEnrollsShowsAndScansAnImageTarget) {
+  // A still flag over footage from 1.0 to 3.0 s (a q30 JPEG, rotated).
+  test::ClipSpec spec;
+  spec.duration = 4;
+  spec.segments = {test::Background::footage(footage(), 5.0)};
+  spec.overlays.push_back(test::Overlay::image(flag_jpeg("ec", 30), 1.0, 3.0)
+                              .scaled_to_height(260)
+                              .rotated(-15)
+                              .at(150, 500));
+  fs::path clip = test::make_clip(spec);
+  fs::path home = test::fresh_dir("image-target-cli");
+  fs::create_directory_symlink(test::home_dir() / "models", home / "models");
+  const std::vector<std::string> env = {"TRENDWATCH_HOME=" + home.string()};
+
+  auto add = test::run_trendwatch(
+      {"target", "add", "ecuador", "--kind", "image", "--photos", flag_png("ec").string()}, env);
+  ASSERT_EQ(add.exit_code, 0) << add.out << add.err;
+  auto show = test::run_trendwatch({"target", "show", "ecuador"}, env);
+  ASSERT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_NE(show.out.find("kind:        image"), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find("min inliers: 12"), std::string::npos) << show.out;
+  EXPECT_NE(show.out.find("ec.png"), std::string::npos) << show.out;
+
+  auto flat = test::run_trendwatch(
+      {"target", "add", "flat", "--kind", "image", "--photos",
+       write_once("flat-blue.png", cv::Mat(240, 320, CV_8UC3, cv::Scalar(200, 60, 20))).string()},
+      env);
+  EXPECT_EQ(flat.exit_code, 2);
+  EXPECT_NE(flat.err.find("flat-blue.png: the reference image has too few distinctive features"),
+            std::string::npos)
+      << flat.err;
+
+  fs::path evidence = home / "evidence";
+  auto scan = test::run_trendwatch(
+      {"scan", clip.string(), "--format", "json", "--evidence", evidence.string()}, env);
+  ASSERT_EQ(scan.exit_code, 0) << scan.out << scan.err;
+  auto doc = nlohmann::json::parse(scan.out.substr(0, scan.out.find('\n')));
+  ASSERT_EQ(doc.at("appearances").size(), 1u) << scan.out;
+  const auto& a = doc["appearances"][0];
+  EXPECT_EQ(a.at("target"), "ecuador");
+  EXPECT_NEAR(a.at("start").get<double>(), 1.0, 0.4);
+  EXPECT_NEAR(a.at("end").get<double>(), 3.0, 0.4);
+  EXPECT_TRUE(fs::exists(a.at("evidence").at("frame").get<std::string>())) << scan.out;
+  EXPECT_TRUE(fs::exists(a.at("evidence").at("crop").get<std::string>())) << scan.out;
 }
 
 TEST(ImageTargetScan, LookAlikeFlagsAreNotFound) {
