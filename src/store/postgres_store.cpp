@@ -921,9 +921,10 @@ class PostgresStore final : public Store {
   auto transact(std::string_view operation, Body&& body) const -> decltype(body()) {
     std::lock_guard lock(mutex_);
     for (int attempt = 0;; ++attempt) {
-      bool committing = false;
+      bool connected = false, committing = false;
       try {
-        db_.ensure_connected();
+        db_.ensure_connected();  // already retried a few times when it throws
+        connected = true;
         db_.exec("BEGIN");
         auto result = body();
         if (options_.before_commit) options_.before_commit(operation);
@@ -931,7 +932,7 @@ class PostgresStore final : public Store {
         db_.exec("COMMIT");
         return result;
       } catch (const ConnectionLost&) {
-        if (committing || attempt >= 1) throw;
+        if (!connected || committing || attempt >= 1) throw;
       } catch (...) {
         rollback_quietly();
         throw;
