@@ -263,10 +263,10 @@ TEST_F(Watch, BrokenSourcesShowInHealthAndTheOthersGoOn) {
   EXPECT_EQ(health["queue"]["done"], 1);
 }
 
-// Starts `watch` (the daemon), waits until `ready()` holds, kills it with
-// SIGKILL.  Returns false when that never happened within the timeout.
-bool kill_when(const fs::path& home, const fs::path& config, const fs::path& log,
-               const std::function<bool()>& ready, std::chrono::seconds timeout) {
+// Starts `trendwatch watch --config CONFIG ARGS...` (the daemon) with its
+// stderr in `log`; returns its pid.
+pid_t start_daemon(const fs::path& home, const fs::path& config, const fs::path& log,
+                   const std::vector<std::string>& extra) {
   pid_t pid = ::fork();
   if (pid == 0) {
     int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -276,21 +276,34 @@ bool kill_when(const fs::path& home, const fs::path& config, const fs::path& log
     ::dup2(null, 1);
     std::string env = home_env(home);
     ::putenv(env.data());
-    std::string exe = trendwatch_exe().string();
-    std::string cfg = config.string();
-    const char* argv[] = {exe.c_str(), "watch", "--config", cfg.c_str(), "--lease", "600", nullptr};
-    ::execv(exe.c_str(), const_cast<char**>(argv));
+    std::vector<std::string> args = {trendwatch_exe().string(), "watch", "--config",
+                                     config.string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
     ::_exit(127);
   }
-  bool seen = false;
+  return pid;
+}
+
+// Waits (bounded) until ready() holds; false on timeout.
+bool wait_until(const std::function<bool()>& ready, std::chrono::seconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
-    if (ready()) {
-      seen = true;
-      break;
-    }
+    if (ready()) return true;
     std::this_thread::sleep_for(50ms);
   }
+  return false;
+}
+
+// Starts the daemon, waits until `ready()` holds, kills it with SIGKILL.
+// Returns false when that never happened within the timeout.
+bool kill_when(const fs::path& home, const fs::path& config, const fs::path& log,
+               const std::function<bool()>& ready, std::chrono::seconds timeout) {
+  pid_t pid = start_daemon(home, config, log, {"--lease", "600"});
+  bool seen = wait_until(ready, timeout);
   ::kill(pid, SIGKILL);
   int status = 0;
   ::waitpid(pid, &status, 0);
@@ -383,25 +396,9 @@ TEST_F(Watch, SigtermGivesInFlightWorkBackAndExitsCleanly) {
   feed_.add_video("others.mp4", others_clip());
   fs::path config = write_config(feed_source());
   fs::path log = work_ / "daemon.log";
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(fd, 2);
-    int null = ::open("/dev/null", O_RDWR);
-    ::dup2(null, 0);
-    ::dup2(null, 1);
-    std::string env = home_env(*home_);
-    ::putenv(env.data());
-    std::string exe = trendwatch_exe().string();
-    std::string cfg = config.string();
-    const char* argv[] = {exe.c_str(), "watch", "--config", cfg.c_str(), nullptr};
-    ::execv(exe.c_str(), const_cast<char**>(argv));
-    ::_exit(127);
-  }
-  auto deadline = std::chrono::steady_clock::now() + 120s;
-  while (std::chrono::steady_clock::now() < deadline &&
-         slurp(log).find("\"event\":\"scan.start\"") == std::string::npos)
-    std::this_thread::sleep_for(50ms);
+  pid_t pid = start_daemon(*home_, config, log, {});
+  wait_until([&] { return slurp(log).find("\"event\":\"scan.start\"") != std::string::npos; },
+             120s);
   ::kill(pid, SIGTERM);
   int status = 0;
   bool exited = false;
