@@ -18,6 +18,7 @@
 #include <memory>
 #include <random>
 
+#include "core/errors.h"
 #include "scan/scan_fixture.h"
 #include "scan/scanner.h"
 #include "support/clips.h"
@@ -211,6 +212,38 @@ TEST(ImageTargetScan, AFlatColourReferenceIsRefused) {
   ASSERT_EQ(result.refused.size(), 1u);
   EXPECT_EQ(result.refused[0].photo, flat.string());
   EXPECT_NE(result.refused[0].reason.find("too few distinctive features"), std::string::npos);
+}
+
+TEST(ImageTargetScan, TheTargetFileKeepsTheFeaturesAndRefusesDamagedOnes) {
+  targets::Target t = image_target("montenegro", "me");
+  std::string text = targets::to_json_text(t);
+  targets::Target back = targets::target_from_json_text(text, "montenegro.json");
+  EXPECT_EQ(back.kind, targets::TargetKind::image);
+  EXPECT_EQ(back.min_inliers, t.min_inliers);
+  ASSERT_EQ(back.image_features.size(), 1u);
+  EXPECT_EQ(back.image_features[0].points.size(), t.image_features[0].points.size());
+  EXPECT_EQ(
+      cv::norm(back.image_features[0].descriptors, t.image_features[0].descriptors, cv::NORM_INF),
+      0);
+  // The reloaded target still finds the flag.
+  cv::Mat frame(640, 360, CV_8UC3, cv::Scalar(90, 120, 60));
+  cv::Mat flag_image = media::load_image(flag_png("me")), small;
+  cv::resize(flag_image, small, {240, 180});
+  small.copyTo(frame(cv::Rect(60, 200, 240, 180)));
+  vision::ImageMatcher matcher(back.image_features);
+  EXPECT_TRUE(matcher.match(vision::frame_features(frame)).has_value());
+
+  auto damaged = nlohmann::json::parse(text);
+  damaged["image"]["features"][0]["descriptors"] = "AAAA";
+  try {
+    targets::target_from_json_text(damaged.dump(), "montenegro.json");
+    FAIL() << "damaged descriptors were accepted";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.input(), "montenegro.json");
+  }
+  damaged = nlohmann::json::parse(text);
+  damaged.erase("image");
+  EXPECT_THROW(targets::target_from_json_text(damaged.dump(), "montenegro.json"), InputError);
 }
 
 // Recall and false-match rate over many small clips (360x640, 3 s, 10 fps,
