@@ -83,6 +83,7 @@ json result_json(const tw::scan::ScanResult& r) {
                 {"align", rounded(t.align)},
                 {"embed", rounded(t.embed)},
                 {"match", rounded(t.match)},
+                {"images", rounded(t.images)},
                 {"wall", rounded(t.wall)}}}};
   if (!r.error.empty()) out["error"] = r.error;
   return out;

@@ -304,7 +304,8 @@ class Monitor {
       result.duration = r.duration;
       result.timings_json = ordered_json{{"decode", r.timings.decode}, {"detect", r.timings.detect},
                                          {"align", r.timings.align},   {"embed", r.timings.embed},
-                                         {"match", r.timings.match},   {"wall", r.timings.wall}}
+                                         {"match", r.timings.match},   {"images", r.timings.images},
+                                         {"wall", r.timings.wall}}
                                 .dump();
       result.appearances = r.appearances;
       result.sinks = outbox_->sink_names();
@@ -363,7 +364,11 @@ class Monitor {
       try {
         video = store_->claim_video(owner, options_.lease);
       } catch (const std::exception& e) {
+        // The store is unreachable: not an empty queue, so even a draining
+        // worker waits for it to come back.
         log_.event("store.error", {{"error", e.what()}});
+        std::this_thread::sleep_for(std::max(options_.tick, std::chrono::milliseconds(1000)));
+        continue;
       }
       if (!video) {
         if (stop_when_idle.load()) return;
