@@ -32,11 +32,13 @@ void AppearanceAggregator::add_frame(std::int64_t sample_index, double time,
     a.frames += 1;
     open.last_hit_index = sample_index;
     open.last_hit_time = time;
+    if (!hit.descriptor.empty()) open.evidence.descriptors.push_back(hit.descriptor);
     if (a.frames == 1 || hit.score > a.best_score) {
       a.best_score = hit.score;
       a.best_distance = hit.distance;
       a.best_time = time;
       a.box = hit.box;
+      open.evidence.best_descriptor = hit.descriptor;
       if (keep_pixels_) {
         open.evidence.best_frame = frame.clone();
         open.evidence.best_crop = hit.crop.clone();

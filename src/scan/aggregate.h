@@ -31,7 +31,8 @@ struct FrameHit {
   float score = 0;
   float distance = 0;
   Box box;
-  cv::Mat crop;  // the face as the matcher saw it (for evidence); may be empty
+  cv::Mat crop;           // the face as the matcher saw it (for evidence); may be empty
+  Descriptor descriptor;  // faces: the matched face's descriptor (for `target learn`)
 };
 
 // An appearance plus the pixels evidence is drawn from.
@@ -39,6 +40,8 @@ struct AppearanceEvidence {
   Appearance appearance;
   cv::Mat best_frame;  // the sampled frame with the best score (BGR)
   cv::Mat best_crop;
+  Descriptor best_descriptor;           // faces: of the best frame's face
+  std::vector<Descriptor> descriptors;  // faces: of every matched frame's face
 };
 
 class AppearanceAggregator {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <fstream>
 
 #include "core/errors.h"
 
@@ -35,7 +36,35 @@ void write_jpeg(const fs::path& path, const cv::Mat& image) {
   if (!ok) throw InputError(path.string(), "cannot write the evidence image");
 }
 
+void write_descriptors(const fs::path& path, const AppearanceEvidence& e) {
+  auto write_one = [](std::ofstream& out, const Descriptor& d) {
+    out << "[";
+    for (std::size_t i = 0; i < d.size(); ++i) out << (i ? ", " : "") << d[i];
+    out << "]";
+  };
+  std::ofstream out(path);
+  out.precision(9);
+  out << "{\"descriptor\": ";
+  write_one(out, e.best_descriptor);
+  out << ",\n \"descriptors\": [";
+  for (std::size_t i = 0; i < e.descriptors.size(); ++i) {
+    out << (i ? ",\n  " : "\n  ");
+    write_one(out, e.descriptors[i]);
+  }
+  out << "]}\n";
+  if (!out) throw InputError(path.string(), "cannot write the face descriptors");
+}
+
 }  // namespace
+
+fs::path face_descriptor_path(const fs::path& crop_path) {
+  std::string name = crop_path.filename().string();
+  const std::string suffix = "-crop.jpg";
+  if (name.size() > suffix.size() &&
+      name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
+    name = name.substr(0, name.size() - suffix.size());
+  return crop_path.parent_path() / (name + "-face.json");
+}
 
 cv::Mat annotate_frame(const cv::Mat& frame, const Appearance& a) {
   cv::Mat out = frame.clone();
@@ -81,6 +110,9 @@ void write_evidence(const fs::path& dir, const std::string& video_stem,
     if (!e.best_crop.empty()) {
       write_jpeg(crop_path, e.best_crop);
       e.appearance.evidence_crop = crop_path.string();
+      // The faces' descriptors beside the crop: a dismissed false match can
+      // then become negatives without detecting the faces again.
+      if (!e.best_descriptor.empty()) write_descriptors(face_descriptor_path(crop_path), e);
     }
   }
 }

@@ -15,6 +15,11 @@ namespace tw::scan {
 void write_evidence(const std::filesystem::path& dir, const std::string& video_stem,
                     std::vector<AppearanceEvidence>& appearances);
 
+// Where write_evidence puts the descriptors of a face appearance, beside its
+// crop "...-crop.jpg": {"descriptor": best face, "descriptors": every
+// matched frame's face}, 128 floats each.
+std::filesystem::path face_descriptor_path(const std::filesystem::path& crop_path);
+
 // The frame with the box and "target score @ time" drawn (a copy).
 cv::Mat annotate_frame(const cv::Mat& frame, const Appearance& appearance);
 

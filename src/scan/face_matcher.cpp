@@ -22,12 +22,20 @@ float FaceMatcher::distance_to(std::size_t target_index, const Descriptor& descr
   return best;
 }
 
+bool FaceMatcher::closer_to_a_negative(std::size_t target_index, const Descriptor& descriptor,
+                                       float distance_to_target) const {
+  for (const auto& negative : targets_[target_index].negatives)
+    if (vision::descriptor_distance(descriptor, negative) < distance_to_target) return true;
+  return false;
+}
+
 std::optional<FaceMatch> FaceMatcher::match(const Descriptor& descriptor) const {
   std::optional<FaceMatch> best;
   for (std::size_t i = 0; i < targets_.size(); ++i) {
     float d = distance_to(i, descriptor);
     float threshold = threshold_of(i);
     if (d > threshold) continue;
+    if (closer_to_a_negative(i, descriptor, d)) continue;
     if (!best || d < best->distance)
       best = FaceMatch{i, d, targets::face_match_score(d, threshold)};
   }

@@ -27,6 +27,10 @@ class FaceMatcher {
   std::optional<FaceMatch> match(const Descriptor& descriptor) const;
   // Min distance from the descriptor to one target's descriptors.
   float distance_to(std::size_t target_index, const Descriptor& descriptor) const;
+  // True when the descriptor is closer to one of the target's dismissed
+  // false matches than to the target itself.
+  bool closer_to_a_negative(std::size_t target_index, const Descriptor& descriptor,
+                            float distance_to_target) const;
 
  private:
   std::vector<targets::Target> targets_;

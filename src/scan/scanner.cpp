@@ -117,7 +117,7 @@ struct Scanner::Impl {
       if (!m) continue;
       // distance: the share of ratio-test matches RANSAC rejected.
       float distance = 1.f - static_cast<float>(m->inliers) / std::max(1, m->good_matches);
-      hits.push_back({named.target, m->score, distance, m->box, image_region(frame, m->box)});
+      hits.push_back({named.target, m->score, distance, m->box, image_region(frame, m->box), {}});
     }
     t.images += seconds_since(start);
     return hits;
@@ -159,7 +159,8 @@ struct Scanner::Impl {
       const std::string& name = matcher.targets()[m->target_index].name;
       auto same = std::find_if(hits.begin(), hits.end(),
                                [&](const FrameHit& h) { return h.target == name; });
-      FrameHit hit{name, m->score, m->distance, boxes[i], face_region(frame, boxes[i])};
+      FrameHit hit{name,          m->score, m->distance, boxes[i], face_region(frame, boxes[i]),
+                   descriptors[i]};
       if (same == hits.end())
         hits.push_back(std::move(hit));
       else if (hit.score > same->score)

@@ -93,6 +93,9 @@ std::string to_json_text(const Target& target) {
               {"name", target.name},           {"kind", to_string(target.kind)},
               {"threshold", target.threshold}, {"created", target.created},
               {"references", references},      {"descriptors", target.descriptors}};
+  // Written only when present, so that older targets keep their bytes (and
+  // the target-set version) unchanged.
+  if (!target.negatives.empty()) doc["negatives"] = target.negatives;
   if (target.kind == TargetKind::image) doc["image"] = image_payload_json(target);
   return doc.dump(1) + "\n";
 }
@@ -127,6 +130,10 @@ Target target_from_json_text(const std::string& text, const std::string& source)
       for (const auto& d : t.descriptors)
         if (d.size() != 128) throw InputError(source, "a face descriptor must have 128 values");
       if (!(t.threshold > 0)) throw InputError(source, "the threshold must be positive");
+      if (doc.contains("negatives"))
+        t.negatives = doc.at("negatives").get<std::vector<Descriptor>>();
+      for (const auto& d : t.negatives)
+        if (d.size() != 128) throw InputError(source, "a negative descriptor must have 128 values");
     }
     if (t.kind == TargetKind::image) read_image_payload(doc.at("image"), t, source);
     return t;

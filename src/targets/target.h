@@ -33,7 +33,11 @@ struct Target {
   std::string name;
   TargetKind kind = TargetKind::face;
   std::vector<Descriptor> descriptors;  // kind face: one per reference face
-  float threshold = 0;                  // kind face: max descriptor distance for a match
+  // kind face: faces a reviewer dismissed as false matches of this target
+  // (`target learn`).  A face closer to one of these than to the target's
+  // own descriptors is not a match, so the same false match does not return.
+  std::vector<Descriptor> negatives;
+  float threshold = 0;  // kind face: max descriptor distance for a match
   std::vector<Reference> references;
   std::string created;  // ISO 8601 UTC
   // kind image: each reference image's local features (same order as

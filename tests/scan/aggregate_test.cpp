@@ -22,7 +22,7 @@ std::vector<AppearanceEvidence> run(const std::vector<int>& hit_frames, int coun
   for (int i = 0; i < count; ++i) {
     std::vector<FrameHit> hits;
     if (std::find(hit_frames.begin(), hit_frames.end(), i) != hit_frames.end())
-      hits.push_back({target, 0.5f + 0.01f * i, 0.4f - 0.001f * i, {float(i), 0, 10, 10}, {}});
+      hits.push_back({target, 0.5f + 0.01f * i, 0.4f - 0.001f * i, {float(i), 0, 10, 10}, {}, {}});
     agg.add_frame(i, i * kPeriod, hits, cv::Mat());
   }
   return agg.finish(duration > 0 ? duration : count * kPeriod);
@@ -88,8 +88,8 @@ TEST(Aggregate, TargetsAreAggregatedIndependently) {
   cv::Mat frame(8, 8, CV_8UC3, cv::Scalar(1, 2, 3));
   for (int i = 0; i < 20; ++i) {
     std::vector<FrameHit> hits;
-    if (i >= 2 && i < 6) hits.push_back({"a", 0.6f, 0.3f, {}, {}});
-    if (i >= 4 && i < 12) hits.push_back({"b", 0.7f, 0.2f, {}, frame(cv::Rect(0, 0, 4, 4))});
+    if (i >= 2 && i < 6) hits.push_back({"a", 0.6f, 0.3f, {}, {}, {}});
+    if (i >= 4 && i < 12) hits.push_back({"b", 0.7f, 0.2f, {}, frame(cv::Rect(0, 0, 4, 4)), {}});
     agg.add_frame(i, i * kPeriod, hits, frame);
   }
   auto out = agg.finish(4.0);
