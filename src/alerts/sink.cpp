@@ -65,10 +65,17 @@ SinkConfig sink_config(const AlertConfig& alert) {
 }
 
 std::vector<std::unique_ptr<Sink>> make_sinks(const std::vector<AlertConfig>& alerts) {
+  return make_sinks(alerts, std::cout);
+}
+
+std::vector<std::unique_ptr<Sink>> make_sinks(const std::vector<AlertConfig>& alerts,
+                                              std::ostream& console) {
   std::vector<std::unique_ptr<Sink>> sinks;
   std::set<std::string> names;
   for (const AlertConfig& alert : alerts) {
-    auto sink = make_sink(sink_config(alert));
+    auto sink = alert.kind == AlertKind::console
+                    ? make_console_sink(alert.name.empty() ? "console" : alert.name, console)
+                    : make_sink(sink_config(alert));
     if (!names.insert(sink->name()).second) {
       throw InputError("alert " + sink->name(), "two [[alert]] tables have this name");
     }

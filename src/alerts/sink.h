@@ -51,6 +51,9 @@ std::unique_ptr<Sink> make_sink(const SinkConfig& config);
 // The [[alert]] tables of trendwatch.toml, each made into its sink (names
 // are the config's, e.g. "webhook-1"; two sinks with one name are refused).
 SinkConfig sink_config(const AlertConfig& alert);
+// Console sinks write to `console`.
+std::vector<std::unique_ptr<Sink>> make_sinks(const std::vector<AlertConfig>& alerts,
+                                              std::ostream& console);
 std::vector<std::unique_ptr<Sink>> make_sinks(const std::vector<AlertConfig>& alerts);
 
 // Console: one readable line per alert on `out` (stdout by default).

@@ -53,27 +53,6 @@ store::RetryPolicy retry_policy(const WatchConfig& watch) {
   return policy;
 }
 
-std::vector<std::unique_ptr<alerts::Sink>> make_sinks(const Config& config, std::ostream& console) {
-  std::vector<std::unique_ptr<alerts::Sink>> sinks;
-  for (const AlertConfig& a : config.alerts) {
-    if (a.kind == AlertKind::console) {
-      sinks.push_back(alerts::make_console_sink(a.name, console));
-      continue;
-    }
-    alerts::SinkConfig s;
-    s.kind = std::string(to_string(a.kind));
-    s.name = a.name;
-    s.url = a.url;
-    s.smtp = a.smtp;
-    s.from = a.from;
-    s.to = a.to;
-    s.command = a.command;
-    s.timeout = a.timeout;
-    sinks.push_back(alerts::make_sink(s));
-  }
-  return sinks;
-}
-
 std::vector<targets::Target> chosen_targets(const Config& config, const Home& home) {
   targets::TargetStore folder(home.targets());
   std::vector<targets::Target> chosen;
@@ -104,7 +83,8 @@ class Monitor {
     store_options.retry = retry_policy(config_.watch);
     store_ = store::open_store(config_.store.url, store_options);
     outbox_ = std::make_unique<alerts::Outbox>(
-        *store_, make_sinks(config_, options_.console ? *options_.console : std::cout));
+        *store_,
+        alerts::make_sinks(config_.alerts, options_.console ? *options_.console : std::cout));
     worker_ = options_.worker.empty() ? options_.kind + "@" + host_name() : options_.worker;
     cache_dir_ =
         config_.watch.cache_dir.empty() ? home_.cache() / "videos" : config_.watch.cache_dir;

@@ -21,6 +21,7 @@
 #include "store/postgres_server.h"
 #include "store/store.h"
 #include "support/clips.h"
+#include "watch/video_site.h"
 
 namespace fs = std::filesystem;
 using namespace tw::test;
@@ -40,61 +41,6 @@ std::size_t count_of(const std::string& text, const std::string& needle) {
   for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
   return n;
 }
-
-// Serves the videos and their listing, and counts the webhook's POSTs by
-// appearance id.
-class VideoSite {
- public:
-  VideoSite() {
-    server_.Get("/list.txt", [this](const httplib::Request&, httplib::Response& res) {
-      std::lock_guard lock(mutex_);
-      res.set_content(listing_, "text/plain");
-    });
-    server_.Get(R"(/v/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
-      std::lock_guard lock(mutex_);
-      auto it = files_.find(req.matches[1]);
-      if (it == files_.end()) {
-        res.status = 404;
-        return;
-      }
-      res.set_content(read_all(it->second), "video/mp4");
-    });
-    server_.Post("/alerts", [this](const httplib::Request& req, httplib::Response& res) {
-      auto body = nlohmann::json::parse(req.body, nullptr, false);
-      std::lock_guard lock(mutex_);
-      ++alerts_[body.is_object() && body.contains("id") ? body["id"].get<std::string>() : "?"];
-      res.set_content("ok", "text/plain");
-    });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    for (int i = 0; i < 500 && !server_.is_running(); ++i) std::this_thread::sleep_for(10ms);
-  }
-  ~VideoSite() {
-    server_.stop();
-    thread_.join();
-  }
-  std::string url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
-  }
-  void publish(const std::string& name, const fs::path& file) {
-    std::lock_guard lock(mutex_);
-    files_[name] = file;
-    listing_ += url("/v/" + name) + "\n";
-  }
-  std::map<std::string, int> alerts() {
-    std::lock_guard lock(mutex_);
-    return alerts_;
-  }
-
- private:
-  httplib::Server server_;
-  std::thread thread_;
-  int port_ = 0;
-  std::mutex mutex_;
-  std::string listing_;
-  std::map<std::string, fs::path> files_;
-  std::map<std::string, int> alerts_;
-};
 
 // A 3 s clip of people who are not Jesper.
 fs::path strangers_clip() {
@@ -174,8 +120,8 @@ class PostgresWorkers : public ::testing::Test {
     // names, so three different videos), strangers in three.
     fs::path strangers = strangers_clip();
     for (int i = 1; i <= 3; ++i) {
-      site_.publish("jesper-" + std::to_string(i) + ".avi", movie_avi());
-      site_.publish("strangers-" + std::to_string(i) + ".mp4", strangers);
+      site_.add_video("jesper-" + std::to_string(i) + ".avi", movie_avi());
+      site_.add_video("strangers-" + std::to_string(i) + ".mp4", strangers);
     }
   }
 
@@ -188,7 +134,7 @@ class PostgresWorkers : public ::testing::Test {
          << "\"\noutbox_retry_initial = \"1s\"\n\n"
          << "[[source]]\nname = \"site\"\nkind = \"urls\"\nlocation = \"" << site_.url("/list.txt")
          << "\"\nevery = \"1h\"\ntimeout = \"20s\"\n\n"
-         << "[[alert]]\nkind = \"webhook\"\nurl = \"" << site_.url("/alerts")
+         << "[[alert]]\nkind = \"webhook\"\nurl = \"" << site_.url("/hook")
          << "\"\ntimeout = \"5s\"\n";
     fs::create_directories(work_ / machine);
     fs::path file = work_ / machine / "trendwatch.toml";
@@ -221,7 +167,7 @@ class PostgresWorkers : public ::testing::Test {
     std::set<std::int64_t> videos_with_jesper;
     for (const auto& a : appearances) {
       EXPECT_EQ(a.appearance.target, "jesper");
-      EXPECT_NE(a.video.url.find("/v/jesper-"), std::string::npos) << a.video.url;
+      EXPECT_NE(a.video.url.find("/videos/jesper-"), std::string::npos) << a.video.url;
       videos_with_jesper.insert(a.video_id);
     }
     EXPECT_EQ(videos_with_jesper.size(), 3u) << logs;
@@ -229,7 +175,7 @@ class PostgresWorkers : public ::testing::Test {
     // for the last ones (each worker delivers before it exits).
     std::map<std::string, int> alerts;
     for (int i = 0; i < 100; ++i) {
-      alerts = site_.alerts();
+      alerts = site_.hooks_by_id();
       if (alerts.size() >= appearances.size()) break;
       std::this_thread::sleep_for(100ms);
     }
@@ -337,7 +283,7 @@ TEST_F(PostgresWorkers, WorkersGoOnAfterTheServerIsDownForAWhile) {
   deadline = std::chrono::steady_clock::now() + 400s;
   while (std::chrono::steady_clock::now() < deadline &&
          (tw::store::open_store(db_url_)->queue_depth().done < 6 ||
-          site_.alerts().size() < tw::store::open_store(db_url_)->appearances({}).size()))
+          site_.hooks_by_id().size() < tw::store::open_store(db_url_)->appearances({}).size()))
     std::this_thread::sleep_for(500ms);
   std::string logs;
   for (auto& w : workers) {

@@ -23,6 +23,7 @@
 #include "cli/cli_fixture.h"
 #include "store/store.h"
 #include "support/clips.h"
+#include "watch/video_site.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -51,76 +52,7 @@ fs::path others_clip() {
   return make_clip(spec);
 }
 
-// The feed and the webhook, on one cpp-httplib server on 127.0.0.1.
-class Feed {
- public:
-  Feed() {
-    server_.Get("/list.txt", [this](const httplib::Request&, httplib::Response& res) {
-      std::lock_guard lock(mutex_);
-      res.set_content(listing_, "text/plain");
-    });
-    server_.Get("/fail/list.txt", [](const httplib::Request&, httplib::Response& res) {
-      res.status = 500;
-      res.set_content("broken", "text/plain");
-    });
-    server_.Get(R"(/videos/(.+))", [this](const httplib::Request& req, httplib::Response& res) {
-      std::lock_guard lock(mutex_);
-      auto it = files_.find(req.matches[1]);
-      if (it == files_.end()) {
-        res.status = 404;
-        return;
-      }
-      res.set_content(slurp(it->second), "video/mp4");
-    });
-    server_.Post("/hook", [this](const httplib::Request& req, httplib::Response& res) {
-      std::unique_lock lock(mutex_);
-      hooks_.push_back(req.body);
-      auto delay = hook_delay_;
-      lock.unlock();
-      if (delay.count() > 0) std::this_thread::sleep_for(delay);
-      res.status = hook_status_;
-      res.set_content("ok", "text/plain");
-    });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    for (int i = 0; i < 500 && !server_.is_running(); ++i) std::this_thread::sleep_for(10ms);
-  }
-  ~Feed() {
-    server_.stop();
-    thread_.join();
-  }
-
-  std::string url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
-  }
-  // Serves `file` as /videos/<name> and lists it.
-  void add_video(const std::string& name, const fs::path& file) {
-    std::lock_guard lock(mutex_);
-    files_[name] = file;
-    listing_ += url("/videos/" + name) + "\n";
-  }
-  std::vector<json> hooks() {
-    std::lock_guard lock(mutex_);
-    std::vector<json> out;
-    for (const auto& body : hooks_) out.push_back(json::parse(body));
-    return out;
-  }
-  void set_hook_delay(std::chrono::milliseconds d) {
-    std::lock_guard lock(mutex_);
-    hook_delay_ = d;
-  }
-
- private:
-  httplib::Server server_;
-  std::thread thread_;
-  int port_ = 0;
-  std::mutex mutex_;
-  std::string listing_;
-  std::map<std::string, fs::path> files_;
-  std::vector<std::string> hooks_;
-  std::chrono::milliseconds hook_delay_{0};
-  int hook_status_ = 200;
-};
+using Feed = VideoSite;
 
 class Watch : public ::testing::Test {
  protected:
