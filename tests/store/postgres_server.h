@@ -98,10 +98,11 @@ class PostgresServer {
     return std::stoll(query(sql, url));
   }
 
-  // Ends every trendwatch session (application_name) on the server.
+  // Ends every trendwatch session (application_name) on the server, waiting
+  // up to 10 s for each backend to exit so that its locks are gone too.
   int terminate_trendwatch_sessions() const {
     return static_cast<int>(
-        query_integer("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+        query_integer("SELECT count(pg_terminate_backend(pid, 10000)) FROM pg_stat_activity "
                       "WHERE application_name = 'trendwatch' AND pid <> pg_backend_pid()"));
   }
 
