@@ -11,6 +11,7 @@
 #include "core/errors.h"
 #include "media/video.h"
 #include "scan/bounded_queue.h"
+#include "scan/classifier_matcher.h"
 #include "scan/evidence.h"
 #include "scan/face_matcher.h"
 #include "vision/face_embedder.h"
@@ -92,6 +93,7 @@ struct Scanner::Impl {
   ScanOptions options;
   FaceMatcher matcher;
   std::vector<NamedImageMatcher> image_matchers;
+  ClassifierMatcher classifiers;
   vision::FaceDetector detector;
   vision::Landmarker landmarker;
   vision::FaceEmbedder embedder;
@@ -100,15 +102,24 @@ struct Scanner::Impl {
       : options(std::move(opts)),
         matcher(of_kind(targets, targets::TargetKind::face), options.threshold),
         image_matchers(image_matchers_of(targets)),
+        classifiers(models, targets),
         detector(models, options.detector),
         landmarker(models),
         embedder(models) {}
 
-  // Faces, then image targets, on the same frame.  Face detection is
-  // skipped when only image targets are scanned.
+  // Faces (face targets and face-backbone classifiers), then image targets,
+  // then whole-frame classifiers, on the same frame.  Face detection is
+  // skipped when no target needs faces.
   std::vector<FrameHit> analyze(const cv::Mat& frame, StageTimings& t, std::int64_t& faces) {
     std::vector<FrameHit> hits;
-    if (!matcher.targets().empty() || image_matchers.empty()) hits = analyze_faces(frame, t, faces);
+    bool only_other_kinds = !image_matchers.empty() || !classifiers.empty();
+    if (!matcher.targets().empty() || classifiers.wants_faces() || !only_other_kinds)
+      hits = analyze_faces(frame, t, faces);
+    if (!classifiers.empty()) {
+      auto start = Clock::now();
+      for (auto& hit : classifiers.match_frame(frame)) hits.push_back(std::move(hit));
+      t.classify += seconds_since(start);
+    }
     if (image_matchers.empty()) return hits;
     auto start = Clock::now();
     vision::FrameFeatures features = vision::frame_features(frame);
@@ -167,6 +178,12 @@ struct Scanner::Impl {
         *same = std::move(hit);
     }
     t.match += seconds_since(start);
+    if (classifiers.wants_faces()) {
+      start = Clock::now();
+      for (auto& hit : classifiers.match_faces(frame, boxes, descriptors))
+        hits.push_back(std::move(hit));
+      t.classify += seconds_since(start);
+    }
     return hits;
   }
 
@@ -252,10 +269,6 @@ struct Scanner::Impl {
 Scanner::Scanner(const models::ModelDir& models, std::vector<targets::Target> targets,
                  ScanOptions options) {
   if (!(options.fps > 0)) throw InputError("--fps", "the sampling rate must be positive");
-  for (const auto& t : targets)
-    if (t.kind != targets::TargetKind::face && t.kind != targets::TargetKind::image)
-      throw InputError(t.name,
-                       "target kind " + targets::to_string(t.kind) + " cannot be scanned yet");
   impl_ = std::make_unique<Impl>(models, std::move(targets), std::move(options));
 }
 

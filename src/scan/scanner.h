@@ -32,7 +32,8 @@ struct StageTimings {
   double align = 0;  // landmarks + aligned crops
   double embed = 0;
   double match = 0;
-  double images = 0;  // image targets: frame features + matching
+  double images = 0;    // image targets: frame features + matching
+  double classify = 0;  // classifier targets: backbone (ONNX) + head
   double wall = 0;
 };
 
@@ -68,8 +69,7 @@ struct ScanResult {
 class Scanner {
  public:
   // Loads the face models; throws InputError when they are missing or
-  // damaged.  Face and image targets are scanned in one pass; other
-  // kinds are refused.
+  // damaged.  Face, image and classifier targets are scanned in one pass.
   Scanner(const models::ModelDir& models, std::vector<targets::Target> targets,
           ScanOptions options = {});
   ~Scanner();

@@ -59,6 +59,8 @@ std::string to_string(TargetKind kind) {
       return "face";
     case TargetKind::image:
       return "image";
+    case TargetKind::classifier:
+      return "classifier";
   }
   return "unknown";
 }
@@ -66,7 +68,9 @@ std::string to_string(TargetKind kind) {
 TargetKind target_kind_from_string(const std::string& text) {
   if (text == "face") return TargetKind::face;
   if (text == "image") return TargetKind::image;
-  throw std::invalid_argument("unknown target kind '" + text + "' (known: face, image)");
+  if (text == "classifier") return TargetKind::classifier;
+  throw std::invalid_argument("unknown target kind '" + text +
+                              "' (known: face, image, classifier)");
 }
 
 void validate_target_name(const std::string& name) {

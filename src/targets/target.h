@@ -1,9 +1,10 @@
 #pragma once
 // A target is what scan looks for.  It lives in one versioned JSON file,
 // $TRENDWATCH_HOME/targets/<name>.json, so that it can be inspected, copied
-// and diffed.  Only kind "face" exists today; "image" (local features) and
-// "classifier" (a trained head) are planned and get their own payload fields
-// next to `descriptors`, under the same envelope.
+// and diffed.  Kinds: "face" (descriptors of reference faces), "image"
+// (local features of reference images) and "classifier" (a trained head over
+// a frozen backbone's features); each has its own payload under the same
+// envelope.
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -17,7 +18,7 @@ namespace tw::targets {
 // with a message instead of being misread.
 inline constexpr int kTargetFormatVersion = 1;
 
-enum class TargetKind { face, image };
+enum class TargetKind { face, image, classifier };
 std::string to_string(TargetKind kind);
 TargetKind target_kind_from_string(const std::string& text);  // throws std::invalid_argument
 
