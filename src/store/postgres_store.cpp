@@ -3,6 +3,7 @@
 #include <regex>
 
 #include "core/errors.h"
+#include "store/record_rows.h"
 
 #if __has_include(<libpq-fe.h>)
 #define TW_HAVE_LIBPQ 1
@@ -41,6 +42,8 @@ std::unique_ptr<Store> open_postgres_store(const std::string& url, const StoreOp
 #else
 
 namespace {
+
+using namespace rows;
 
 // The connection broke: nothing of the current transaction was committed
 // unless the loss happened during COMMIT itself.
@@ -213,6 +216,24 @@ class Rows {
     if (null(row, col)) return std::nullopt;
     return real(row, col);
   }
+  // One row, read by column like an SQLite statement (store/record_rows.h).
+  class Row {
+   public:
+    Row(const Rows& rows, int row) : rows_(rows), row_(row) {}
+    std::string text(int col) const { return rows_.text(row_, col); }
+    std::int64_t integer(int col) const { return rows_.integer(row_, col); }
+    double real(int col) const { return rows_.real(row_, col); }
+    std::optional<std::int64_t> optional_integer(int col) const {
+      return rows_.optional_integer(row_, col);
+    }
+    std::optional<double> optional_real(int col) const { return rows_.optional_real(row_, col); }
+
+   private:
+    const Rows& rows_;
+    int row_;
+  };
+  Row row(int i) const { return Row(*this, i); }
+
   std::int64_t affected() const {
     const char* n = PQcmdTuples(result_.get());
     return (n && *n) ? std::strtoll(n, nullptr, 10) : 0;
@@ -303,102 +324,6 @@ class Connection {
   int generation_ = 0;
 };
 
-const char* const kVideoColumns =
-    "id, platform, video_id, url, title, author, posted_at, source, first_seen_at, state, "
-    "attempts, next_attempt_at, lease_owner, lease_expires_at, last_error, target_set_version, "
-    "duration FROM videos ";
-
-VideoRecord read_video(const Rows& s, int i) {
-  VideoRecord v;
-  v.id = s.integer(i, 0);
-  v.ref.platform = s.text(i, 1);
-  v.ref.id = s.text(i, 2);
-  v.ref.url = s.text(i, 3);
-  v.ref.title = s.text(i, 4);
-  v.ref.author = s.text(i, 5);
-  v.ref.posted_at = s.text(i, 6);
-  v.ref.source = s.text(i, 7);
-  v.first_seen_at = s.integer(i, 8);
-  v.state = parse_video_state(s.text(i, 9));
-  v.attempts = static_cast<int>(s.integer(i, 10));
-  v.next_attempt_at = s.integer(i, 11);
-  v.lease_owner = s.text(i, 12);
-  v.lease_expires_at = s.optional_integer(i, 13);
-  v.last_error = s.text(i, 14);
-  v.target_set_version = s.text(i, 15);
-  v.duration = s.optional_real(i, 16);
-  return v;
-}
-
-const char* const kAppearanceColumns =
-    "a.id, a.video, v.platform, v.video_id, v.url, v.title, v.author, v.posted_at, v.source, "
-    "a.scan, a.target_set_version, a.target, a.start_s, a.end_s, a.best_time, a.best_score, "
-    "a.best_distance, a.box_x, a.box_y, a.box_w, a.box_h, a.frames, a.evidence_frame, "
-    "a.evidence_crop, a.verdict, a.verdict_at, a.created_at "
-    "FROM appearances a JOIN videos v ON v.id = a.video ";
-
-AppearanceRecord read_appearance(const Rows& s, int i) {
-  AppearanceRecord r;
-  r.id = s.text(i, 0);
-  r.video_id = s.integer(i, 1);
-  r.video.platform = s.text(i, 2);
-  r.video.id = s.text(i, 3);
-  r.video.url = s.text(i, 4);
-  r.video.title = s.text(i, 5);
-  r.video.author = s.text(i, 6);
-  r.video.posted_at = s.text(i, 7);
-  r.video.source = s.text(i, 8);
-  r.scan_id = s.optional_integer(i, 9);
-  r.target_set_version = s.text(i, 10);
-  Appearance& a = r.appearance;
-  a.target = s.text(i, 11);
-  a.start = s.real(i, 12);
-  a.end = s.real(i, 13);
-  a.best_time = s.real(i, 14);
-  a.best_score = static_cast<float>(s.real(i, 15));
-  a.best_distance = static_cast<float>(s.real(i, 16));
-  a.box = Box{static_cast<float>(s.real(i, 17)), static_cast<float>(s.real(i, 18)),
-              static_cast<float>(s.real(i, 19)), static_cast<float>(s.real(i, 20))};
-  a.frames = static_cast<int>(s.integer(i, 21));
-  a.evidence_frame = s.text(i, 22);
-  a.evidence_crop = s.text(i, 23);
-  r.verdict = parse_verdict(s.text(i, 24));
-  r.verdict_at = s.optional_integer(i, 25);
-  r.created_at = s.integer(i, 26);
-  return r;
-}
-
-const char* const kDeliveryColumns =
-    "id, appearance, sink, state, attempts, next_attempt_at, last_error, delivered_at ";
-
-DeliveryRecord read_delivery(const Rows& s, int i) {
-  DeliveryRecord d;
-  d.id = s.integer(i, 0);
-  d.appearance_id = s.text(i, 1);
-  d.sink = s.text(i, 2);
-  d.state = parse_delivery_state(s.text(i, 3));
-  d.attempts = static_cast<int>(s.integer(i, 4));
-  d.next_attempt_at = s.integer(i, 5);
-  d.last_error = s.text(i, 6);
-  d.delivered_at = s.optional_integer(i, 7);
-  return d;
-}
-
-// base * 2^(attempts-1), at most cap (the same rule as the SQLite store).
-Millis backoff(std::chrono::milliseconds base, std::chrono::milliseconds cap, int attempts) {
-  Millis delay = std::max<Millis>(base.count(), 0);
-  for (int i = 1; i < attempts && delay < cap.count(); ++i) delay *= 2;
-  return std::min<Millis>(delay, cap.count());
-}
-
-void check_finite(const Appearance& a) {
-  for (double v : {a.start, a.end, a.best_time, double(a.best_score), double(a.best_distance),
-                   double(a.box.x), double(a.box.y), double(a.box.width), double(a.box.height)}) {
-    if (!std::isfinite(v)) throw InputError("appearance of " + a.target, "a value is not finite");
-  }
-  if (a.target.empty()) throw InputError("appearance", "no target name");
-}
-
 class PostgresStore final : public Store {
  public:
   PostgresStore(const std::string& url, const StoreOptions& options)
@@ -458,23 +383,9 @@ class PostgresStore final : public Store {
 
   std::vector<SourceRecord> sources() const override {
     return transact("sources", [&] {
-      Rows s = db_.exec(
-          "SELECT name, kind, location, last_poll_at, last_success_at, last_error, "
-          "last_error_at, consecutive_failures, next_poll_at, "
-          "(SELECT count(*) FROM videos WHERE source = s.name) FROM sources s ORDER BY name");
+      Rows s = db_.exec(select_sources() + "ORDER BY name");
       std::vector<SourceRecord> out;
-      for (int i = 0; i < s.size(); ++i) {
-        SourceRecord r;
-        r.config = {s.text(i, 0), s.text(i, 1), s.text(i, 2)};
-        r.last_poll_at = s.optional_integer(i, 3);
-        r.last_success_at = s.optional_integer(i, 4);
-        r.last_error = s.text(i, 5);
-        r.last_error_at = s.optional_integer(i, 6);
-        r.consecutive_failures = static_cast<int>(s.integer(i, 7));
-        r.next_poll_at = s.optional_integer(i, 8);
-        r.videos = s.integer(i, 9);
-        out.push_back(std::move(r));
-      }
+      for (int i = 0; i < s.size(); ++i) out.push_back(read_source(s.row(i)));
       return out;
     });
   }
@@ -556,9 +467,9 @@ class PostgresStore final : public Store {
       Rows claimed = db_.exec(
           "UPDATE videos SET state = 'scanning', lease_owner = $1, lease_expires_at = $2, "
           "attempts = attempts + 1 WHERE id = $3 RETURNING " +
-              std::string(kVideoColumns).substr(0, std::string(kVideoColumns).find(" FROM")),
+              std::string(kVideoColumns),
           params(owner, t + static_cast<Millis>(lease.count()), pick.integer(0, 0)));
-      return read_video(claimed, 0);
+      return read_video(claimed.row(0));
     });
   }
 
@@ -679,8 +590,8 @@ class PostgresStore final : public Store {
                                              int limit) override {
     if (sinks.empty()) return {};
     Millis t = now();
-    std::string sql = std::string("SELECT ") + kDeliveryColumns +
-                      "FROM deliveries WHERE state = 'pending' AND next_attempt_at <= $1 "
+    std::string sql = select_deliveries() +
+                      "WHERE state = 'pending' AND next_attempt_at <= $1 "
                       "AND sink IN ($3";
     std::vector<Param> args = params(t, std::max(limit, 1));
     args.push_back(sinks[0]);
@@ -693,7 +604,7 @@ class PostgresStore final : public Store {
       Rows s = db_.exec(sql, args);
       std::vector<DeliveryRecord> out;
       for (int i = 0; i < s.size(); ++i) {
-        out.push_back(read_delivery(s, i));
+        out.push_back(read_delivery(s.row(i)));
         db_.exec("UPDATE deliveries SET next_attempt_at = $1 WHERE id = $2",
                  params(t + kDeliveryClaimMs, out.back().id));
       }
@@ -729,24 +640,23 @@ class PostgresStore final : public Store {
           "last_error = $4 WHERE id = $5 RETURNING " +
               std::string(kDeliveryColumns),
           params(to_string(state), attempts, next, error, delivery_id));
-      return read_delivery(updated, 0);
+      return read_delivery(updated.row(0));
     });
   }
 
   std::vector<DeliveryRecord> deliveries_for(const std::string& appearance_id) const override {
     return transact("deliveries_for", [&] {
-      Rows s = db_.exec(std::string("SELECT ") + kDeliveryColumns +
-                            "FROM deliveries WHERE appearance = $1 ORDER BY sink",
+      Rows s = db_.exec(select_deliveries() + "WHERE appearance = $1 ORDER BY sink",
                         params(appearance_id));
       std::vector<DeliveryRecord> out;
-      for (int i = 0; i < s.size(); ++i) out.push_back(read_delivery(s, i));
+      for (int i = 0; i < s.size(); ++i) out.push_back(read_delivery(s.row(i)));
       return out;
     });
   }
 
   // --- queries -------------------------------------------------------------------
   std::vector<AppearanceRecord> appearances(const AppearanceFilter& filter) const override {
-    std::string sql = std::string("SELECT ") + kAppearanceColumns + "WHERE 1 = 1";
+    std::string sql = select_appearances() + "WHERE 1 = 1";
     std::vector<Param> args;
     auto next = [&args](Param p) {
       args.push_back(std::move(p));
@@ -765,17 +675,16 @@ class PostgresStore final : public Store {
     return transact("appearances", [&] {
       Rows s = db_.exec(sql, args);
       std::vector<AppearanceRecord> out;
-      for (int i = 0; i < s.size(); ++i) out.push_back(read_appearance(s, i));
+      for (int i = 0; i < s.size(); ++i) out.push_back(read_appearance(s.row(i)));
       return out;
     });
   }
 
   std::optional<AppearanceRecord> appearance(const std::string& id) const override {
     return transact("appearance", [&]() -> std::optional<AppearanceRecord> {
-      Rows s =
-          db_.exec(std::string("SELECT ") + kAppearanceColumns + "WHERE a.id = $1", params(id));
+      Rows s = db_.exec(select_appearances() + "WHERE a.id = $1", params(id));
       if (s.size() == 0) return std::nullopt;
-      return read_appearance(s, 0);
+      return read_appearance(s.row(0));
     });
   }
 
@@ -797,10 +706,9 @@ class PostgresStore final : public Store {
                                         const std::string& id) const override {
     return transact("find_video", [&]() -> std::optional<VideoRecord> {
       Rows s =
-          db_.exec(std::string("SELECT ") + kVideoColumns + "WHERE platform = $1 AND video_id = $2",
-                   params(platform, id));
+          db_.exec(select_videos() + "WHERE platform = $1 AND video_id = $2", params(platform, id));
       if (s.size() == 0) return std::nullopt;
-      return read_video(s, 0);
+      return read_video(s.row(0));
     });
   }
 
@@ -810,10 +718,10 @@ class PostgresStore final : public Store {
       if (!v) return std::nullopt;
       VideoDetail detail;
       detail.video = std::move(*v);
-      Rows a = db_.exec(std::string("SELECT ") + kAppearanceColumns +
-                            "WHERE a.video = $1 ORDER BY a.start_s, a.target, a.id",
-                        params(video_id));
-      for (int i = 0; i < a.size(); ++i) detail.appearances.push_back(read_appearance(a, i));
+      Rows a =
+          db_.exec(select_appearances() + "WHERE a.video = $1 ORDER BY a.start_s, a.target, a.id",
+                   params(video_id));
+      for (int i = 0; i < a.size(); ++i) detail.appearances.push_back(read_appearance(a.row(i)));
       Rows s = db_.exec(
           "SELECT id, video, target_set_version, worker, started_at, finished_at, "
           "frames_sampled, status, error, timings FROM scans WHERE video = $1 ORDER BY id DESC",
@@ -838,7 +746,7 @@ class PostgresStore final : public Store {
 
   std::vector<VideoRecord> videos(std::optional<VideoState> state, int limit,
                                   int offset) const override {
-    std::string sql = std::string("SELECT ") + kVideoColumns;
+    std::string sql = select_videos();
     std::vector<Param> args;
     if (state) {
       args.push_back(to_string(*state));
@@ -851,7 +759,7 @@ class PostgresStore final : public Store {
     return transact("videos", [&] {
       Rows s = db_.exec(sql, args);
       std::vector<VideoRecord> out;
-      for (int i = 0; i < s.size(); ++i) out.push_back(read_video(s, i));
+      for (int i = 0; i < s.size(); ++i) out.push_back(read_video(s.row(i)));
       return out;
     });
   }
@@ -978,19 +886,17 @@ class PostgresStore final : public Store {
   }
 
   std::optional<VideoRecord> load_video(std::int64_t id, bool for_update) const {
-    Rows s = db_.exec(std::string("SELECT ") + kVideoColumns + "WHERE id = $1" +
-                          (for_update ? " FOR UPDATE" : ""),
-                      params(id));
+    Rows s =
+        db_.exec(select_videos() + "WHERE id = $1" + (for_update ? " FOR UPDATE" : ""), params(id));
     if (s.size() == 0) return std::nullopt;
-    return read_video(s, 0);
+    return read_video(s.row(0));
   }
 
   std::optional<DeliveryRecord> load_delivery(std::int64_t id, bool for_update) const {
-    Rows s = db_.exec(std::string("SELECT ") + kDeliveryColumns + "FROM deliveries WHERE id = $1" +
-                          (for_update ? " FOR UPDATE" : ""),
+    Rows s = db_.exec(select_deliveries() + "WHERE id = $1" + (for_update ? " FOR UPDATE" : ""),
                       params(id));
     if (s.size() == 0) return std::nullopt;
-    return read_delivery(s, 0);
+    return read_delivery(s.row(0));
   }
 
   StoreOptions options_;

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "core/errors.h"
+#include "store/record_rows.h"
 #include "store/sqlite_db.h"
 
 namespace tw::store {
@@ -13,6 +14,7 @@ namespace {
 using sqlite::Database;
 using sqlite::Statement;
 using sqlite::Transaction;
+using namespace rows;
 
 // Each migration runs in its own transaction together with the row that
 // records it, so a crash leaves the schema at one version or the next.
@@ -116,103 +118,6 @@ CREATE INDEX deliveries_due ON deliveries (state, next_attempt_at);
 
 constexpr int kLatestVersion = 1;
 
-const char* const kVideoColumns =
-    "id, platform, video_id, url, title, author, posted_at, source, first_seen_at, state, "
-    "attempts, next_attempt_at, lease_owner, lease_expires_at, last_error, target_set_version, "
-    "duration FROM videos ";
-
-VideoRecord read_video(const Statement& s) {
-  VideoRecord v;
-  v.id = s.integer(0);
-  v.ref.platform = s.text(1);
-  v.ref.id = s.text(2);
-  v.ref.url = s.text(3);
-  v.ref.title = s.text(4);
-  v.ref.author = s.text(5);
-  v.ref.posted_at = s.text(6);
-  v.ref.source = s.text(7);
-  v.first_seen_at = s.integer(8);
-  v.state = parse_video_state(s.text(9));
-  v.attempts = static_cast<int>(s.integer(10));
-  v.next_attempt_at = s.integer(11);
-  v.lease_owner = s.text(12);
-  v.lease_expires_at = s.optional_integer(13);
-  v.last_error = s.text(14);
-  v.target_set_version = s.text(15);
-  v.duration = s.optional_real(16);
-  return v;
-}
-
-const char* const kAppearanceColumns =
-    "a.id, a.video, v.platform, v.video_id, v.url, v.title, v.author, v.posted_at, v.source, "
-    "a.scan, a.target_set_version, a.target, a.start_s, a.end_s, a.best_time, a.best_score, "
-    "a.best_distance, a.box_x, a.box_y, a.box_w, a.box_h, a.frames, a.evidence_frame, "
-    "a.evidence_crop, a.verdict, a.verdict_at, a.created_at "
-    "FROM appearances a JOIN videos v ON v.id = a.video ";
-
-AppearanceRecord read_appearance(const Statement& s) {
-  AppearanceRecord r;
-  r.id = s.text(0);
-  r.video_id = s.integer(1);
-  r.video.platform = s.text(2);
-  r.video.id = s.text(3);
-  r.video.url = s.text(4);
-  r.video.title = s.text(5);
-  r.video.author = s.text(6);
-  r.video.posted_at = s.text(7);
-  r.video.source = s.text(8);
-  r.scan_id = s.optional_integer(9);
-  r.target_set_version = s.text(10);
-  Appearance& a = r.appearance;
-  a.target = s.text(11);
-  a.start = s.real(12);
-  a.end = s.real(13);
-  a.best_time = s.real(14);
-  a.best_score = static_cast<float>(s.real(15));
-  a.best_distance = static_cast<float>(s.real(16));
-  a.box = Box{static_cast<float>(s.real(17)), static_cast<float>(s.real(18)),
-              static_cast<float>(s.real(19)), static_cast<float>(s.real(20))};
-  a.frames = static_cast<int>(s.integer(21));
-  a.evidence_frame = s.text(22);
-  a.evidence_crop = s.text(23);
-  r.verdict = parse_verdict(s.text(24));
-  r.verdict_at = s.optional_integer(25);
-  r.created_at = s.integer(26);
-  return r;
-}
-
-const char* const kDeliveryColumns =
-    "id, appearance, sink, state, attempts, next_attempt_at, last_error, delivered_at "
-    "FROM deliveries ";
-
-DeliveryRecord read_delivery(const Statement& s) {
-  DeliveryRecord d;
-  d.id = s.integer(0);
-  d.appearance_id = s.text(1);
-  d.sink = s.text(2);
-  d.state = parse_delivery_state(s.text(3));
-  d.attempts = static_cast<int>(s.integer(4));
-  d.next_attempt_at = s.integer(5);
-  d.last_error = s.text(6);
-  d.delivered_at = s.optional_integer(7);
-  return d;
-}
-
-// base * 2^(attempts-1), at most cap.
-Millis backoff(std::chrono::milliseconds base, std::chrono::milliseconds cap, int attempts) {
-  Millis delay = std::max<Millis>(base.count(), 0);
-  for (int i = 1; i < attempts && delay < cap.count(); ++i) delay *= 2;
-  return std::min<Millis>(delay, cap.count());
-}
-
-void check_finite(const Appearance& a) {
-  for (double v : {a.start, a.end, a.best_time, double(a.best_score), double(a.best_distance),
-                   double(a.box.x), double(a.box.y), double(a.box.width), double(a.box.height)}) {
-    if (!std::isfinite(v)) throw InputError("appearance of " + a.target, "a value is not finite");
-  }
-  if (a.target.empty()) throw InputError("appearance", "no target name");
-}
-
 class SqliteStore final : public Store {
  public:
   SqliteStore(const std::filesystem::path& path, const StoreOptions& options)
@@ -278,23 +183,9 @@ class SqliteStore final : public Store {
 
   std::vector<SourceRecord> sources() const override {
     std::lock_guard lock(mutex_);
-    auto s = db_.prepare(
-        "SELECT name, kind, location, last_poll_at, last_success_at, last_error, last_error_at, "
-        "consecutive_failures, next_poll_at, (SELECT count(*) FROM videos WHERE source = s.name) "
-        "FROM sources s ORDER BY name");
+    auto s = db_.prepare(select_sources() + "ORDER BY name");
     std::vector<SourceRecord> out;
-    while (s.step()) {
-      SourceRecord r;
-      r.config = {s.text(0), s.text(1), s.text(2)};
-      r.last_poll_at = s.optional_integer(3);
-      r.last_success_at = s.optional_integer(4);
-      r.last_error = s.text(5);
-      r.last_error_at = s.optional_integer(6);
-      r.consecutive_failures = static_cast<int>(s.integer(7));
-      r.next_poll_at = s.optional_integer(8);
-      r.videos = s.integer(9);
-      out.push_back(std::move(r));
-    }
+    while (s.step()) out.push_back(read_source(s));
     return out;
   }
 
@@ -495,8 +386,8 @@ class SqliteStore final : public Store {
   std::vector<DeliveryRecord> due_deliveries(const std::vector<std::string>& sinks,
                                              int limit) override {
     if (sinks.empty()) return {};
-    std::string sql = std::string("SELECT ") + kDeliveryColumns +
-                      "WHERE state = 'pending' AND next_attempt_at <= ? AND sink IN (?";
+    std::string sql =
+        select_deliveries() + "WHERE state = 'pending' AND next_attempt_at <= ? AND sink IN (?";
     for (size_t i = 1; i < sinks.size(); ++i) sql += ", ?";
     sql += ") ORDER BY next_attempt_at, id LIMIT ?";
     std::lock_guard lock(mutex_);
@@ -542,8 +433,7 @@ class SqliteStore final : public Store {
 
   std::vector<DeliveryRecord> deliveries_for(const std::string& appearance_id) const override {
     std::lock_guard lock(mutex_);
-    auto s = db_.prepare(std::string("SELECT ") + kDeliveryColumns +
-                         "WHERE appearance = ? ORDER BY sink");
+    auto s = db_.prepare(select_deliveries() + "WHERE appearance = ? ORDER BY sink");
     s.bind_all(appearance_id);
     std::vector<DeliveryRecord> out;
     while (s.step()) out.push_back(read_delivery(s));
@@ -552,7 +442,7 @@ class SqliteStore final : public Store {
 
   // --- queries -------------------------------------------------------------------
   std::vector<AppearanceRecord> appearances(const AppearanceFilter& filter) const override {
-    std::string sql = std::string("SELECT ") + kAppearanceColumns + "WHERE 1 = 1";
+    std::string sql = select_appearances() + "WHERE 1 = 1";
     if (!filter.target.empty()) sql += " AND a.target = ?";
     if (filter.verdict) {
       sql += *filter.verdict == Verdict::none ? " AND a.verdict IS NULL" : " AND a.verdict = ?";
@@ -576,7 +466,7 @@ class SqliteStore final : public Store {
 
   std::optional<AppearanceRecord> appearance(const std::string& id) const override {
     std::lock_guard lock(mutex_);
-    auto s = db_.prepare(std::string("SELECT ") + kAppearanceColumns + "WHERE a.id = ?");
+    auto s = db_.prepare(select_appearances() + "WHERE a.id = ?");
     s.bind_all(id);
     if (!s.step()) return std::nullopt;
     return read_appearance(s);
@@ -599,8 +489,7 @@ class SqliteStore final : public Store {
   std::optional<VideoRecord> find_video(const std::string& platform,
                                         const std::string& id) const override {
     std::lock_guard lock(mutex_);
-    auto s =
-        db_.prepare(std::string("SELECT ") + kVideoColumns + "WHERE platform = ? AND video_id = ?");
+    auto s = db_.prepare(select_videos() + "WHERE platform = ? AND video_id = ?");
     s.bind_all(platform, id);
     if (!s.step()) return std::nullopt;
     return read_video(s);
@@ -612,8 +501,8 @@ class SqliteStore final : public Store {
     if (!v) return std::nullopt;
     VideoDetail detail;
     detail.video = std::move(*v);
-    auto a = db_.prepare(std::string("SELECT ") + kAppearanceColumns +
-                         "WHERE a.video = ? ORDER BY a.start_s, a.target, a.id");
+    auto a =
+        db_.prepare(select_appearances() + "WHERE a.video = ? ORDER BY a.start_s, a.target, a.id");
     a.bind_all(video_id);
     while (a.step()) detail.appearances.push_back(read_appearance(a));
     auto s = db_.prepare(
@@ -639,7 +528,7 @@ class SqliteStore final : public Store {
 
   std::vector<VideoRecord> videos(std::optional<VideoState> state, int limit,
                                   int offset) const override {
-    std::string sql = std::string("SELECT ") + kVideoColumns;
+    std::string sql = select_videos();
     if (state) sql += "WHERE state = ? ";
     sql += "ORDER BY id DESC LIMIT ? OFFSET ?";
     std::lock_guard lock(mutex_);
@@ -734,14 +623,14 @@ class SqliteStore final : public Store {
   }
 
   std::optional<VideoRecord> load_video(std::int64_t id) const {
-    auto s = db_.prepare(std::string("SELECT ") + kVideoColumns + "WHERE id = ?");
+    auto s = db_.prepare(select_videos() + "WHERE id = ?");
     s.bind_all(id);
     if (!s.step()) return std::nullopt;
     return read_video(s);
   }
 
   std::optional<DeliveryRecord> load_delivery(std::int64_t id) const {
-    auto s = db_.prepare(std::string("SELECT ") + kDeliveryColumns + "WHERE id = ?");
+    auto s = db_.prepare(select_deliveries() + "WHERE id = ?");
     s.bind_all(id);
     if (!s.step()) return std::nullopt;
     return read_delivery(s);
