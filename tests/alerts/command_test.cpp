@@ -13,6 +13,7 @@ namespace tw::alerts {
 namespace {
 
 using namespace std::chrono_literals;
+using tw::test::read_file;
 
 std::unique_ptr<Sink> command_sink(std::vector<std::string> argv,
                                    std::chrono::milliseconds timeout = 10s) {
@@ -22,13 +23,6 @@ std::unique_ptr<Sink> command_sink(std::vector<std::string> argv,
   config.command = std::move(argv);
   config.timeout = timeout;
   return make_sink(config);
-}
-
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 Alert first_alert(testing::StoreWithAppearances& fixture) {

@@ -45,11 +45,6 @@ inline void enroll_jesper(const std::filesystem::path& home) {
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
 }
 
-inline void write_file(const std::filesystem::path& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary);
-  out << bytes;
-}
-
 inline std::filesystem::path movie_avi() {
   return kphotoalbum_dir() / "movie.avi";
 }

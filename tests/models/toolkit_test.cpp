@@ -13,13 +13,9 @@
 
 namespace fs = std::filesystem;
 using namespace tw::models;
+using tw::test::write_file;
 
 namespace {
-
-void write_file(const fs::path& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << bytes;
-}
 
 std::string float_bytes(const std::vector<float>& values) {
   return std::string(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(float));

@@ -19,16 +19,7 @@ namespace fs = std::filesystem;
 
 namespace tw::test {
 
-namespace {
-
-std::string read_all(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-}  // namespace
+namespace {}  // namespace
 
 ServeProcess::ServeProcess(const std::vector<std::string>& args,
                            const std::vector<std::string>& extra_env, int timeout_s) {
@@ -61,7 +52,7 @@ ServeProcess::ServeProcess(const std::vector<std::string>& args,
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
   while (std::chrono::steady_clock::now() < deadline) {
     std::smatch match;
-    const std::string text = read_all(out_);
+    const std::string text = read_file(out_);
     if (std::regex_search(text, match, printed)) {
       url_ = match[0];
       port_ = std::stoi(match[2]);
@@ -110,7 +101,7 @@ int ServeProcess::signal_and_wait(int signal, int timeout_s) {
 }
 
 std::string ServeProcess::output() const {
-  return read_all(out_) + read_all(err_);
+  return read_file(out_) + read_file(err_);
 }
 
 }  // namespace tw::test

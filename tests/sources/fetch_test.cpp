@@ -31,7 +31,7 @@ namespace {
 
 using tw::test::entries;
 using tw::test::input_error_of;
-using tw::test::slurp;
+using tw::test::read_file;
 
 FetchLimits quick_limits() {
   FetchLimits limits;
@@ -49,7 +49,7 @@ TEST_F(Fetch, DownloadsAVideoCompletelyAndLeavesNoTemporaryFile) {
   fs::path file = tw::sources::download_url(server_->url("/videos/a.mp4"), dir, quick_limits());
   EXPECT_EQ(file.parent_path(), dir);
   EXPECT_EQ(file.extension(), ".mp4");
-  EXPECT_EQ(slurp(file), tw::test::tiny_mp4(1));
+  EXPECT_EQ(read_file(file), tw::test::tiny_mp4(1));
   EXPECT_GT(fs::file_size(file), 500u);
   EXPECT_EQ(entries(dir), std::vector<std::string>{file.filename().string()});
   // The name is stable for the URL.
@@ -242,7 +242,7 @@ TEST_F(Fetch, FetchVideoUsesTheCacheAndLocalFilesInPlace) {
   fs::path second = tw::sources::fetch_video(video, cache, quick_limits());
   EXPECT_EQ(first, second);
   EXPECT_EQ(server_->video_requests() - before, 1);
-  EXPECT_EQ(slurp(first), tw::test::tiny_mp4(2));
+  EXPECT_EQ(read_file(first), tw::test::tiny_mp4(2));
 
   tw::VideoRef local;
   local.platform = "file";
@@ -262,7 +262,7 @@ TEST_F(Fetch, FetchVideoUsesTheCacheAndLocalFilesInPlace) {
   EXPECT_EQ(tw::sources::fetch_method(page), tw::sources::FetchMethod::ytdlp);
 }
 
-TEST_F(Fetch, HousekeepingRemovesPartialFilesAndTrimsOldestFirst) {
+TEST_F(Fetch, HousekeepingRemovesPartialFilesAndKeepsFinishedOnes) {
   fs::path cache = tw::test::fresh_dir("fetch-trim");
   auto write = [&](const std::string& name, size_t bytes, std::chrono::seconds age) {
     std::ofstream(cache / name) << std::string(bytes, 'z');
@@ -274,10 +274,9 @@ TEST_F(Fetch, HousekeepingRemovesPartialFilesAndTrimsOldestFirst) {
   write(".new.mp4.part-abc123", 500, 10s);
   fs::create_directories(cache / ".ytdlp-tiktok-1-abcdef");
   EXPECT_EQ(tw::sources::remove_partial_downloads(cache), 2);
-  EXPECT_EQ(tw::sources::trim_cache(cache, 2000), 1);
   auto left = entries(cache);
   std::sort(left.begin(), left.end());
-  EXPECT_EQ(left, (std::vector<std::string>{"mid.mp4", "new.mp4"}));
+  EXPECT_EQ(left, (std::vector<std::string>{"mid.mp4", "new.mp4", "old.mp4"}));
 }
 
 // What the watch loop does: config -> listing -> files in the cache.
@@ -303,7 +302,7 @@ TEST_F(Fetch, FromAConfigFileToVideosInTheCache) {
   for (const auto& video : listing.videos) {
     fs::path file = tw::sources::fetch_video(video, config.watch.cache_dir, limits);
     EXPECT_EQ(file.parent_path(), dir / "cache");
-    bytes.push_back(slurp(file));
+    bytes.push_back(read_file(file));
   }
   EXPECT_EQ(bytes, (std::vector<std::string>{tw::test::tiny_mp4(1), tw::test::tiny_mp4(2)}));
 }

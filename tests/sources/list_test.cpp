@@ -22,7 +22,7 @@ namespace {
 
 using tw::test::entries;
 using tw::test::input_error_of;
-using tw::test::slurp;
+using tw::test::read_file;
 
 tw::SourceConfig source_of(tw::SourceKind kind, const std::string& name,
                            const std::string& location) {

@@ -32,7 +32,7 @@ const std::string& tiny_mp4(int seconds) {
                              "-pix_fmt", "yuv420p", "-c:v", "libx264", file.string()},
                             {}, 60);
   if (r.exit_code != 0) throw std::runtime_error("ffmpeg failed: " + r.err);
-  return made[seconds] = slurp(file);
+  return made[seconds] = read_file(file);
 }
 
 std::filesystem::path write_script(const std::filesystem::path& dir, const std::string& name,
@@ -126,13 +126,6 @@ TestServer::TestServer(std::string clip_a, std::string clip_b)
     thread_.detach();
     throw std::runtime_error("test server: did not start within 10 s");
   }
-}
-
-std::string slurp(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
 }
 
 std::vector<std::string> entries(const std::filesystem::path& dir) {

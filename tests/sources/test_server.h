@@ -61,7 +61,6 @@ tw::InputError input_error_of(F&& call) {
   return tw::InputError("", "");
 }
 
-std::string slurp(const std::filesystem::path& path);
 // The names of a folder's entries, hidden ones included.
 std::vector<std::string> entries(const std::filesystem::path& dir);
 

@@ -23,7 +23,7 @@ namespace {
 
 using tw::test::entries;
 using tw::test::input_error_of;
-using tw::test::slurp;
+using tw::test::read_file;
 
 tw::SourceConfig ytdlp_source(const std::string& location) {
   tw::SourceConfig source;
@@ -87,7 +87,7 @@ TEST_F(Ytdlp, DownloadsAPlatformUrlIntoTheCache) {
   tw::sources::FetchLimits limits;
   limits.total_timeout = 60s;
   fs::path file = tw::sources::fetch_video(video, cache, limits);
-  EXPECT_EQ(slurp(file), tw::test::tiny_mp4(1));
+  EXPECT_EQ(read_file(file), tw::test::tiny_mp4(1));
   EXPECT_EQ(entries(cache),
             std::vector<std::string>{file.filename().string()});  // no work folder left
 }

@@ -17,11 +17,21 @@ namespace fs = std::filesystem;
 
 namespace tw::test {
 
-fs::path source_dir() { return TW_SOURCE_DIR; }
-fs::path cache_dir() { return TW_CACHE_DIR; }
-fs::path testdata_dir() { return cache_dir() / "testdata"; }
-fs::path face_api_dir() { return cache_dir() / "face-api" / "package"; }
-fs::path trendwatch_exe() { return TW_TRENDWATCH_EXE; }
+fs::path source_dir() {
+  return TW_SOURCE_DIR;
+}
+fs::path cache_dir() {
+  return TW_CACHE_DIR;
+}
+fs::path testdata_dir() {
+  return cache_dir() / "testdata";
+}
+fs::path face_api_dir() {
+  return cache_dir() / "face-api" / "package";
+}
+fs::path trendwatch_exe() {
+  return TW_TRENDWATCH_EXE;
+}
 fs::path home_dir() {
   if (const char* h = std::getenv("TRENDWATCH_HOME")) return h;
   return fs::path(TW_BINARY_DIR) / "test-home";
@@ -36,15 +46,20 @@ fs::path fresh_dir(const std::string& hint) {
   return dir;
 }
 
-static std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
 }
 
-RunResult run_program(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env,
-                      int timeout_s) {
+void write_file(const fs::path& path, const std::string& bytes) {
+  if (path.has_parent_path()) fs::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+RunResult run_program(const std::vector<std::string>& argv,
+                      const std::vector<std::string>& extra_env, int timeout_s) {
   fs::path dir = fresh_dir("run");
   fs::path out_path = dir / "stdout", err_path = dir / "stderr";
   pid_t pid = ::fork();
@@ -73,20 +88,20 @@ RunResult run_program(const std::vector<std::string>& argv, const std::vector<st
       ::kill(pid, SIGKILL);
       ::waitpid(pid, &status, 0);
       r.exit_code = -2;  // timed out
-      r.out = slurp(out_path);
-      r.err = slurp(err_path) + "\n[test] timed out after " + std::to_string(timeout_s) + " s";
+      r.out = read_file(out_path);
+      r.err = read_file(err_path) + "\n[test] timed out after " + std::to_string(timeout_s) + " s";
       return r;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = slurp(out_path);
-  r.err = slurp(err_path);
+  r.out = read_file(out_path);
+  r.err = read_file(err_path);
   return r;
 }
 
-RunResult run_trendwatch(const std::vector<std::string>& args, const std::vector<std::string>& extra_env,
-                         int timeout_s) {
+RunResult run_trendwatch(const std::vector<std::string>& args,
+                         const std::vector<std::string>& extra_env, int timeout_s) {
   std::vector<std::string> argv{trendwatch_exe().string()};
   argv.insert(argv.end(), args.begin(), args.end());
   return run_program(argv, extra_env, timeout_s);

@@ -7,11 +7,16 @@
 namespace tw::test {
 
 std::filesystem::path source_dir();
-std::filesystem::path cache_dir();      // .cache/ filled by scripts/fetch-data.sh
-std::filesystem::path testdata_dir();   // Debian packages' files, extracted
-std::filesystem::path face_api_dir();   // the npm package's root folder
+std::filesystem::path cache_dir();     // .cache/ filled by scripts/fetch-data.sh
+std::filesystem::path testdata_dir();  // Debian packages' files, extracted
+std::filesystem::path face_api_dir();  // the npm package's root folder
 std::filesystem::path trendwatch_exe();
-std::filesystem::path home_dir();       // TRENDWATCH_HOME of the test run (models installed)
+std::filesystem::path home_dir();  // TRENDWATCH_HOME of the test run (models installed)
+
+// A file's bytes ("" when it cannot be read), and writing bytes to a file
+// (parent folders created).
+std::string read_file(const std::filesystem::path& path);
+void write_file(const std::filesystem::path& path, const std::string& bytes);
 
 // A fresh empty directory under the build tree, unique per call.
 std::filesystem::path fresh_dir(const std::string& hint);

@@ -17,7 +17,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using test::read_file;
 using test::run_trendwatch;
+using test::write_file;
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> lines;
@@ -31,16 +33,6 @@ std::vector<json> json_lines(const std::string& text) {
   std::vector<json> objects;
   for (const std::string& line : lines_of(text)) objects.push_back(json::parse(line));
   return objects;
-}
-
-std::string read_bytes(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void write_bytes(const fs::path& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary)
-      .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
 // ---- A genuine 20000x20000 grey PNG in ~2.5 MB, written without holding
@@ -113,8 +105,8 @@ void write_huge_black_png(const fs::path& path, uint32_t side) {
   const std::string zlib = std::string("\x78\x01", 2) + deflate.finish() + big_endian(adler);
   const std::string ihdr =
       big_endian(side) + big_endian(side) + std::string("\x08\x00\x00\x00\x00", 5);
-  write_bytes(path, std::string("\x89PNG\r\n\x1a\n", 8) + png_chunk("IHDR", ihdr) +
-                        png_chunk("IDAT", zlib) + png_chunk("IEND", ""));
+  write_file(path, std::string("\x89PNG\r\n\x1a\n", 8) + png_chunk("IHDR", ihdr) +
+                       png_chunk("IDAT", zlib) + png_chunk("IEND", ""));
 }
 
 // A JPEG whose pixels are stored turned a quarter left, with an EXIF
@@ -135,7 +127,7 @@ void write_exif_rotated_jpeg(const fs::path& path, const cv::Mat& upright) {
   const std::string app1 = std::string("\xFF\xE1", 2) + static_cast<char>(length >> 8) +
                            static_cast<char>(length & 0xFF) + payload;
   const std::string bytes(jpeg.begin(), jpeg.end());
-  write_bytes(path, bytes.substr(0, 2) + app1 + bytes.substr(2));
+  write_file(path, bytes.substr(0, 2) + app1 + bytes.substr(2));
 }
 
 std::string sample1() {
@@ -238,20 +230,20 @@ TEST(FacesCli, NoDetectPrintsTheDescriptorOfTheWholeImage) {
 
 TEST(FacesCli, TextFileNamedJpg) {
   const fs::path file = test::fresh_dir("faces-cli") / "notes.jpg";
-  write_bytes(file, "These are my notes, not a photo.\n");
+  write_file(file, "These are my notes, not a photo.\n");
   expect_rejected_alone(file.string());
 }
 
 TEST(FacesCli, EmptyFile) {
   const fs::path file = test::fresh_dir("faces-cli") / "empty.jpg";
-  write_bytes(file, "");
+  write_file(file, "");
   expect_rejected_alone(file.string());
 }
 
 TEST(FacesCli, TruncatedJpeg) {
   const fs::path file = test::fresh_dir("faces-cli") / "truncated.jpg";
-  const std::string bytes = read_bytes(sample1());
-  write_bytes(file, bytes.substr(0, bytes.size() * 2 / 5));
+  const std::string bytes = read_file(sample1());
+  write_file(file, bytes.substr(0, bytes.size() * 2 / 5));
   expect_rejected_alone(file.string());
 }
 
@@ -272,8 +264,8 @@ TEST(FacesCli, Directory) {
 
 TEST(FacesCli, AllBadInputsInOneRunEachGetTheirLine) {
   const fs::path dir = test::fresh_dir("faces-cli");
-  write_bytes(dir / "text.jpg", "hello");
-  write_bytes(dir / "zero.png", "");
+  write_file(dir / "text.jpg", "hello");
+  write_file(dir / "zero.png", "");
   const std::vector<std::string> bad = {(dir / "text.jpg").string(), (dir / "zero.png").string(),
                                         (dir / "missing.jpg").string(), dir.string()};
   std::vector<std::string> args = {"faces", bad[0], sample1(), bad[1], bad[2], bad[3]};
@@ -297,9 +289,9 @@ TEST(FacesCli, DamagedModelIsNamedWithTheRepair) {
   const fs::path home = home_with_models();
   const fs::path model = home / "models" / "ssd_mobilenetv1.onnx";
   ASSERT_TRUE(fs::exists(model));
-  std::string bytes = read_bytes(model);
+  std::string bytes = read_file(model);
   bytes[bytes.size() / 2] ^= 0x5A;
-  write_bytes(model, bytes);
+  write_file(model, bytes);
   const auto run = run_trendwatch({"faces", sample1()}, {"TRENDWATCH_HOME=" + home.string()});
   EXPECT_EQ(run.exit_code, 2);
   EXPECT_NE(run.err.find("ssd_mobilenetv1.onnx"), std::string::npos) << run.err;

@@ -29,13 +29,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
 std::size_t count_of(const std::string& text, const std::string& needle) {
   std::size_t n = 0;
   for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
@@ -204,18 +197,18 @@ TEST_F(PostgresWorkers, ThreeWorkersOneKilledMidScanEachVideoDoneOnceNoAlertTwic
   // 5 s lease runs out, then another worker takes it.
   auto deadline = std::chrono::steady_clock::now() + 180s;
   while (std::chrono::steady_clock::now() < deadline &&
-         read_all(workers[0].log).find("\"event\":\"scan.start\"") == std::string::npos)
+         read_file(workers[0].log).find("\"event\":\"scan.start\"") == std::string::npos)
     std::this_thread::sleep_for(20ms);
-  ASSERT_NE(read_all(workers[0].log).find("\"event\":\"scan.start\""), std::string::npos)
-      << read_all(workers[0].log);
+  ASSERT_NE(read_file(workers[0].log).find("\"event\":\"scan.start\""), std::string::npos)
+      << read_file(workers[0].log);
   workers[0].kill_now();
-  EXPECT_EQ(count_of(read_all(workers[0].log), "\"event\":\"scan.done\""), 0u);
+  EXPECT_EQ(count_of(read_file(workers[0].log), "\"event\":\"scan.done\""), 0u);
 
   std::string logs;
   for (int i = 1; i < 3; ++i) {
     bool exited = workers[i].wait_for_exit(400s);
     if (!exited) workers[i].kill_now();
-    logs += read_all(workers[i].log);
+    logs += read_file(workers[i].log);
     EXPECT_TRUE(exited) << "worker " << i + 1 << " did not drain the queue";
     EXPECT_TRUE(WIFEXITED(workers[i].status) && WEXITSTATUS(workers[i].status) == 0) << logs;
   }
@@ -244,7 +237,7 @@ TEST_F(PostgresWorkers, AWorkerWhoseConnectionIsKilledRecovers) {
   for (int round = 0; round < 3; ++round) {
     auto deadline = std::chrono::steady_clock::now() + 180s;
     while (std::chrono::steady_clock::now() < deadline &&
-           count_of(read_all(workers[0].log) + read_all(workers[1].log),
+           count_of(read_file(workers[0].log) + read_file(workers[1].log),
                     "\"event\":\"scan.start\"") <= static_cast<std::size_t>(round))
       std::this_thread::sleep_for(20ms);
     killed_sessions += server_->terminate_trendwatch_sessions();
@@ -254,7 +247,7 @@ TEST_F(PostgresWorkers, AWorkerWhoseConnectionIsKilledRecovers) {
   for (auto& w : workers) {
     bool exited = w.wait_for_exit(400s);
     if (!exited) w.kill_now();
-    logs += read_all(w.log);
+    logs += read_file(w.log);
     EXPECT_TRUE(exited) << logs;
     EXPECT_TRUE(WIFEXITED(w.status) && WEXITSTATUS(w.status) == 0) << logs;
   }
@@ -271,7 +264,7 @@ TEST_F(PostgresWorkers, WorkersGoOnAfterTheServerIsDownForAWhile) {
     workers.push_back(
         start_worker(*home_, config_for(machine), machine, work_ / (machine + ".log"), false));
   }
-  auto all_logs = [&] { return read_all(workers[0].log) + read_all(workers[1].log); };
+  auto all_logs = [&] { return read_file(workers[0].log) + read_file(workers[1].log); };
   auto deadline = std::chrono::steady_clock::now() + 180s;
   while (std::chrono::steady_clock::now() < deadline &&
          all_logs().find("\"event\":\"scan.start\"") == std::string::npos)
@@ -290,8 +283,8 @@ TEST_F(PostgresWorkers, WorkersGoOnAfterTheServerIsDownForAWhile) {
     ::kill(w.pid, SIGTERM);
     bool exited = w.wait_for_exit(60s);
     if (!exited) w.kill_now();
-    EXPECT_TRUE(exited && WIFEXITED(w.status) && WEXITSTATUS(w.status) == 0) << read_all(w.log);
-    logs += read_all(w.log);
+    EXPECT_TRUE(exited && WIFEXITED(w.status) && WEXITSTATUS(w.status) == 0) << read_file(w.log);
+    logs += read_file(w.log);
   }
   expect_each_video_once_and_each_alert_once(logs);
 }

@@ -32,13 +32,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // A clip of people who are not Jesper (face-api's group photos), 4 s.
 fs::path others_clip() {
   ClipSpec spec;
@@ -249,8 +242,10 @@ TEST_F(Watch, KillNineMidScanLosesNothing) {
 
   // Killed while scanning: the videos are queued or leased, nothing is done.
   fs::path log = work_ / "first.log";
-  auto scanning = [&] { return slurp(log).find("\"event\":\"scan.start\"") != std::string::npos; };
-  ASSERT_TRUE(kill_when(*home_, config, log, scanning, 120s)) << slurp(log);
+  auto scanning = [&] {
+    return read_file(log).find("\"event\":\"scan.start\"") != std::string::npos;
+  };
+  ASSERT_TRUE(kill_when(*home_, config, log, scanning, 120s)) << read_file(log);
   EXPECT_EQ(feed_.hooks().size(), 0u);
   // The lease is 600 s: only taking back its own leases on restart lets the
   // next run finish now.
@@ -277,7 +272,7 @@ TEST_F(Watch, KillNineMidDeliverySendsEachAppearanceOnceById) {
   feed_.set_hook_delay(3000ms);
   fs::path log = work_ / "first.log";
   auto posting = [&] { return !feed_.hooks().empty(); };
-  ASSERT_TRUE(kill_when(*home_, config, log, posting, 120s)) << slurp(log);
+  ASSERT_TRUE(kill_when(*home_, config, log, posting, 120s)) << read_file(log);
   feed_.set_hook_delay(0ms);
 
   RunResult r = watch_once(config);
@@ -329,7 +324,7 @@ TEST_F(Watch, SigtermGivesInFlightWorkBackAndExitsCleanly) {
   fs::path config = write_config(feed_source());
   fs::path log = work_ / "daemon.log";
   pid_t pid = start_daemon(*home_, config, log, {});
-  wait_until([&] { return slurp(log).find("\"event\":\"scan.start\"") != std::string::npos; },
+  wait_until([&] { return read_file(log).find("\"event\":\"scan.start\"") != std::string::npos; },
              120s);
   ::kill(pid, SIGTERM);
   int status = 0;
@@ -342,9 +337,9 @@ TEST_F(Watch, SigtermGivesInFlightWorkBackAndExitsCleanly) {
     ::kill(pid, SIGKILL);
     ::waitpid(pid, &status, 0);
   }
-  ASSERT_TRUE(exited) << "watch did not stop on SIGTERM\n" << slurp(log);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << slurp(log);
-  EXPECT_NE(slurp(log).find("\"event\":\"stop\""), std::string::npos) << slurp(log);
+  ASSERT_TRUE(exited) << "watch did not stop on SIGTERM\n" << read_file(log);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << read_file(log);
+  EXPECT_NE(read_file(log).find("\"event\":\"stop\""), std::string::npos) << read_file(log);
   // Nothing is left leased: every video is done or back in the queue.
   auto depth = store()->queue_depth();
   EXPECT_EQ(depth.scanning, 0);
