@@ -84,6 +84,69 @@ json faces_json(const std::string& input, const cv::Mat& image,
   return {{"input", input}, {"width", image.cols}, {"height", image.rows}, {"faces", list}};
 }
 
+// One input's outcome: printed in input order whatever was batched.
+void print_error(const std::string& input, const std::string& reason, bool as_json) {
+  std::cerr << "trendwatch faces: error: " << input << ": " << reason << "\n";
+  if (as_json) std::cout << json{{"input", input}, {"error", reason}}.dump() << "\n";
+}
+
+void print_descriptor(const std::string& input, const cv::Mat& image,
+                      const tw::Descriptor& descriptor, bool as_json) {
+  if (as_json)
+    std::cout << json{{"input", input},
+                      {"width", image.cols},
+                      {"height", image.rows},
+                      {"descriptor", descriptor}}
+                     .dump()
+              << "\n";
+  else
+    std::cout << input << ": " << image.cols << "x" << image.rows << " as one face crop\n"
+              << "    descriptor " << abbreviated(descriptor) << "\n";
+}
+
+// --no-detect: every input is one face crop; crops go through the embedder
+// in batches (one network call per batch), results are printed in order.
+int embed_crops(const std::vector<std::string>& inputs, tw::vision::FaceEmbedder& embedder,
+                bool as_json) {
+  constexpr std::size_t kBatch = 8;
+  int exit_code = tw::exit_code::ok;
+  for (std::size_t first = 0; first < inputs.size(); first += kBatch) {
+    const std::size_t end = std::min(inputs.size(), first + kBatch);
+    std::vector<cv::Mat> images(end - first);
+    std::vector<std::string> errors(end - first);
+    std::vector<cv::Mat> crops;
+    for (std::size_t i = first; i < end; ++i) {
+      try {
+        images[i - first] = tw::media::load_image(inputs[i]);
+        crops.push_back(images[i - first]);
+      } catch (const tw::InputError& e) {
+        errors[i - first] = e.reason();
+      } catch (const std::exception& e) {
+        errors[i - first] = e.what();
+      }
+    }
+    std::vector<tw::Descriptor> descriptors;
+    std::string batch_error;
+    try {
+      if (!crops.empty()) descriptors = embedder.embed(crops);
+    } catch (const std::exception& e) {
+      batch_error = e.what();
+    }
+    std::size_t next = 0;
+    for (std::size_t i = first; i < end; ++i) {
+      const std::string& error = errors[i - first];
+      if (error.empty() && batch_error.empty() && next < descriptors.size()) {
+        print_descriptor(inputs[i], images[i - first], descriptors[next++], as_json);
+      } else {
+        print_error(inputs[i], error.empty() ? batch_error : error, as_json);
+        exit_code = tw::exit_code::error;
+      }
+      std::cout.flush();
+    }
+  }
+  return exit_code;
+}
+
 int run(const FacesArgs& args) {
   const bool as_json = args.format == "json";
   if (!as_json && args.format != "text")
@@ -94,47 +157,29 @@ int run(const FacesArgs& args) {
   // Models first: a missing or damaged model stops the run with one line
   // naming the file and the repair.
   const tw::models::ModelDir models = tw::models::ModelDir::open_default();
-  std::unique_ptr<tw::vision::FaceAnalyzer> analyzer;
-  std::unique_ptr<tw::vision::FaceEmbedder> embedder;
   if (args.no_detect) {
-    embedder = std::make_unique<tw::vision::FaceEmbedder>(models);
-  } else {
-    tw::vision::DetectorOptions options;
-    options.min_score = args.min_score;
-    analyzer = std::make_unique<tw::vision::FaceAnalyzer>(models, options);
+    tw::vision::FaceEmbedder embedder(models);
+    return embed_crops(args.inputs, embedder, as_json);
   }
 
+  tw::vision::DetectorOptions options;
+  options.min_score = args.min_score;
+  tw::vision::FaceAnalyzer analyzer(models, options);
   int exit_code = tw::exit_code::ok;
   for (const std::string& input : args.inputs) {
     try {
       const cv::Mat image = tw::media::load_image(input);
-      if (args.no_detect) {
-        const tw::Descriptor descriptor = embedder->embed({image}).at(0);
-        if (as_json)
-          std::cout << json{{"input", input},
-                            {"width", image.cols},
-                            {"height", image.rows},
-                            {"descriptor", descriptor}}
-                           .dump()
-                    << "\n";
-        else
-          std::cout << input << ": " << image.cols << "x" << image.rows << " as one face crop\n"
-                    << "    descriptor " << abbreviated(descriptor) << "\n";
-      } else {
-        const auto faces = analyzer->analyze(image);
-        if (as_json)
-          std::cout << faces_json(input, image, faces).dump() << "\n";
-        else
-          print_faces_text(input, image, faces);
-      }
+      const auto faces = analyzer.analyze(image);
+      if (as_json)
+        std::cout << faces_json(input, image, faces).dump() << "\n";
+      else
+        print_faces_text(input, image, faces);
     } catch (const tw::InputError& e) {
       // One line naming the input and the reason; the other inputs go on.
-      std::cerr << "trendwatch faces: error: " << e.what() << "\n";
-      if (as_json) std::cout << json{{"input", input}, {"error", e.reason()}}.dump() << "\n";
+      print_error(input, e.reason(), as_json);
       exit_code = tw::exit_code::error;
     } catch (const std::exception& e) {
-      std::cerr << "trendwatch faces: error: " << input << ": " << e.what() << "\n";
-      if (as_json) std::cout << json{{"input", input}, {"error", e.what()}}.dump() << "\n";
+      print_error(input, e.what(), as_json);
       exit_code = tw::exit_code::error;
     }
     std::cout.flush();

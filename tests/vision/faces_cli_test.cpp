@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include <algorithm>
 #include <array>
 #include <fstream>
 #include <sstream>
@@ -226,6 +227,40 @@ TEST(FacesCli, NoDetectPrintsTheDescriptorOfTheWholeImage) {
   ASSERT_EQ(out.size(), 1u);
   EXPECT_EQ(out[0]["descriptor"].size(), 128u);
   EXPECT_FALSE(out[0].contains("faces"));
+}
+
+// Crops are embedded in batches of 8: with 10 inputs and a bad one among
+// them, every good crop gets the descriptor it gets alone, in input order.
+TEST(FacesCli, NoDetectBatchesKeepOrderAndNameTheBadInput) {
+  const fs::path crops = test::source_dir() / "tests/data/golden/descriptor_crops";
+  std::vector<std::string> inputs;
+  for (const auto& entry : fs::directory_iterator(crops))
+    if (entry.path().extension() == ".png") inputs.push_back(entry.path().string());
+  std::sort(inputs.begin(), inputs.end());
+  ASSERT_GE(inputs.size(), 9u);  // more than one batch
+  const fs::path bad = test::fresh_dir("faces-cli") / "not-a-crop.png";
+  write_file(bad, "no pixels here");
+  inputs.insert(inputs.begin() + 4, bad.string());
+
+  std::vector<std::string> args = {"faces", "--no-detect", "--format", "json"};
+  args.insert(args.end(), inputs.begin(), inputs.end());
+  const auto run = run_trendwatch(args);
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("not-a-crop.png"), std::string::npos) << run.err;
+  const auto out = json_lines(run.out);
+  ASSERT_EQ(out.size(), inputs.size());
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    EXPECT_EQ(out[i]["input"], inputs[i]);
+    if (inputs[i] == bad.string()) {
+      EXPECT_TRUE(out[i].contains("error"));
+      continue;
+    }
+    const auto alone = run_trendwatch({"faces", "--no-detect", "--format", "json", inputs[i]});
+    const auto expected = json_lines(alone.out).at(0)["descriptor"];
+    ASSERT_EQ(out[i]["descriptor"].size(), 128u);
+    for (std::size_t k = 0; k < 128; ++k)
+      EXPECT_NEAR(out[i]["descriptor"][k].get<double>(), expected[k].get<double>(), 1e-5);
+  }
 }
 
 TEST(FacesCli, TextFileNamedJpg) {
