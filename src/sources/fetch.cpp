@@ -404,4 +404,35 @@ int remove_partial_downloads(const fs::path& cache_dir) {
   return removed;
 }
 
+int trim_cache(const fs::path& cache_dir, std::uint64_t max_bytes) {
+  struct Entry {
+    fs::path path;
+    fs::file_time_type mtime;
+    std::uint64_t size;
+  };
+  std::vector<Entry> entries;
+  std::uint64_t total = 0;
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(cache_dir, ec); !ec && it != fs::directory_iterator();
+       it.increment(ec)) {
+    std::error_code e;
+    if (!it->is_regular_file(e) || is_partial_name(it->path().filename().string())) continue;
+    Entry entry{it->path(), it->last_write_time(e), it->file_size(e)};
+    if (e) continue;
+    total += entry.size;
+    entries.push_back(std::move(entry));
+  }
+  std::sort(entries.begin(), entries.end(),
+            [](const Entry& a, const Entry& b) { return a.mtime < b.mtime; });
+  int removed = 0;
+  for (const auto& entry : entries) {
+    if (total <= max_bytes) break;
+    if (fs::remove(entry.path, ec)) {
+      total -= entry.size;
+      ++removed;
+    }
+  }
+  return removed;
+}
+
 }  // namespace tw::sources

@@ -58,8 +58,9 @@ std::string http_get_text(const std::string& url, std::size_t max_bytes,
                           std::chrono::milliseconds timeout, const CancelFlag* cancel = nullptr);
 
 // Housekeeping for the watch loop: removes temporary files left by a process
-// killed mid-download and returns how many it removed.  (Finished downloads
-// need no trimming: the monitor deletes each one after its scan.)
+// killed mid-download, and removes the oldest cached files until the folder
+// weighs at most max_bytes.  Both return how many files they removed.
 int remove_partial_downloads(const std::filesystem::path& cache_dir);
+int trim_cache(const std::filesystem::path& cache_dir, std::uint64_t max_bytes);
 
 }  // namespace tw::sources

@@ -106,6 +106,7 @@ class Monitor {
       take_back_own_leases();
       int removed = sources::remove_partial_downloads(cache_dir_);
       if (removed) log_.event("cache.partial_removed", {{"files", removed}});
+      trim_cache();
     }
     std::vector<std::string> names;
     for (const auto& t : targets_) names.push_back(t.name);
@@ -320,12 +321,21 @@ class Monitor {
         store::VideoState state = store_->fail_scan(video.id, owner, e.what(), started);
         log_.event("scan.failed",
                    {{"video", video.id}, {"error", e.what()}, {"state", store::to_string(state)}});
+        // A failed video's download stays for its retry (or for good, once
+        // given up): keep the folder under [watch] cache_max_bytes.
+        trim_cache();
       } catch (const std::exception& store_error) {
         // The store is unreachable too: the lease runs out and the video is
         // claimed again once it is back.
         log_.event("store.error", {{"video", video.id}, {"error", store_error.what()}});
       }
     }
+  }
+
+  // Oldest files first; finished scans delete their own download.
+  void trim_cache() {
+    int trimmed = sources::trim_cache(cache_dir_, config_.watch.cache_max_bytes);
+    if (trimmed) log_.event("cache.trimmed", {{"files", trimmed}});
   }
 
   // One scanning thread: claims videos until stopped (or, with stop_when_idle,

@@ -262,7 +262,7 @@ TEST_F(Fetch, FetchVideoUsesTheCacheAndLocalFilesInPlace) {
   EXPECT_EQ(tw::sources::fetch_method(page), tw::sources::FetchMethod::ytdlp);
 }
 
-TEST_F(Fetch, HousekeepingRemovesPartialFilesAndKeepsFinishedOnes) {
+TEST_F(Fetch, HousekeepingRemovesPartialFilesAndTrimsOldestFirst) {
   fs::path cache = tw::test::fresh_dir("fetch-trim");
   auto write = [&](const std::string& name, size_t bytes, std::chrono::seconds age) {
     std::ofstream(cache / name) << std::string(bytes, 'z');
@@ -274,9 +274,10 @@ TEST_F(Fetch, HousekeepingRemovesPartialFilesAndKeepsFinishedOnes) {
   write(".new.mp4.part-abc123", 500, 10s);
   fs::create_directories(cache / ".ytdlp-tiktok-1-abcdef");
   EXPECT_EQ(tw::sources::remove_partial_downloads(cache), 2);
+  EXPECT_EQ(tw::sources::trim_cache(cache, 2000), 1);
   auto left = entries(cache);
   std::sort(left.begin(), left.end());
-  EXPECT_EQ(left, (std::vector<std::string>{"mid.mp4", "new.mp4", "old.mp4"}));
+  EXPECT_EQ(left, (std::vector<std::string>{"mid.mp4", "new.mp4"}));
 }
 
 // What the watch loop does: config -> listing -> files in the cache.

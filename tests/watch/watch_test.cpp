@@ -60,13 +60,15 @@ class Watch : public ::testing::Test {
     db_ = work_ / "trendwatch.db";
   }
 
-  // A config with the feed, extra TOML, and a webhook.
-  fs::path write_config(const std::string& sources_toml) {
+  // A config with the feed, extra TOML, and a webhook; watch_toml adds keys
+  // to the [watch] table.
+  fs::path write_config(const std::string& sources_toml, const std::string& watch_toml = "") {
     std::ostringstream toml;
     toml << "[store]\nurl = \"sqlite://" << db_.string() << "\"\n\n"
          << "[scan]\nfps = 5\n\n"
          << "[watch]\nconcurrency = 2\ncache_dir = \"" << (work_ / "cache").string() << "\"\n"
-         << "outbox_retry_initial = \"1s\"\n\n"
+         << "outbox_retry_initial = \"1s\"\n"
+         << watch_toml << "\n"
          << sources_toml << "\n"
          << "[[alert]]\nkind = \"webhook\"\nurl = \"" << feed_.url("/hook")
          << "\"\ntimeout = \"5s\"\n";
@@ -144,6 +146,31 @@ TEST_F(Watch, OncePollsScansAndAlertsEachAppearanceOnce) {
   EXPECT_EQ(again.err.find("\"event\":\"scan.start\""), std::string::npos) << again.err;
   EXPECT_EQ(feed_.hooks().size(), hooks.size());
   EXPECT_EQ(store()->appearances({}).size(), appearances.size());
+}
+
+// A video that cannot be scanned keeps its download for the retry; the
+// cache folder is trimmed to [watch] cache_max_bytes all the same.
+TEST_F(Watch, DownloadsOfFailedVideosAreTrimmedToTheCacheLimit) {
+  const fs::path junk = work_ / "junk.mp4";
+  write_file(junk, std::string(5000, 'x'));  // not a video
+  feed_.add_video("junk.mp4", junk);
+  auto cached_files = [&] {
+    int n = 0;
+    for (const auto& e : fs::directory_iterator(work_ / "cache"))
+      if (e.is_regular_file() && e.path().filename().string().front() != '.') ++n;
+    return n;
+  };
+
+  RunResult kept = watch_once(write_config(feed_source()));
+  EXPECT_NE(kept.err.find("\"event\":\"scan.failed\""), std::string::npos) << kept.err;
+  EXPECT_EQ(cached_files(), 1) << "under the default limit the download waits for its retry";
+
+  RunResult trimmed = watch_once(write_config(feed_source(), "cache_max_bytes = 1000\n"));
+  EXPECT_NE(trimmed.err.find("\"event\":\"cache.trimmed\""), std::string::npos) << trimmed.err;
+  EXPECT_EQ(cached_files(), 0);
+  auto video = store()->videos({}, 10, 0);
+  ASSERT_EQ(video.size(), 1u);
+  EXPECT_NE(video[0].state, tw::store::VideoState::done);
 }
 
 TEST_F(Watch, BrokenSourcesShowInHealthAndTheOthersGoOn) {
