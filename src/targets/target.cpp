@@ -51,6 +51,145 @@ void read_image_payload(const json& payload, Target& t, const std::string& sourc
   if (t.image_features.empty()) throw InputError(source, "an image target without features");
 }
 
+// kind classifier: {"backbone": {...}, "head": {"kind", "feature_mean",
+// "feature_scale", "layers": [{"inputs", "outputs", "weights", "bias"}],
+// "dropout", "sha256"}, "validation": {...}, "training": {...}, "photos":
+// [...]}.  Weights are plain JSON numbers (float round trip is exact).
+json classifier_payload_json(const ClassifierPayload& c) {
+  const BackboneSpec& b = c.backbone;
+  json backbone = {{"kind", b.kind}, {"feature_size", b.feature_size}};
+  if (!b.is_face())
+    backbone.update({{"path", b.path},
+                     {"sha256", b.sha256},
+                     {"input_width", b.input_width},
+                     {"input_height", b.input_height},
+                     {"mean", b.mean},
+                     {"std", b.std}});
+  json layers = json::array();
+  for (const auto& l : c.head.layers)
+    layers.push_back(
+        {{"inputs", l.inputs}, {"outputs", l.outputs}, {"weights", l.weights}, {"bias", l.bias}});
+  json head = {{"kind", to_string(c.head.kind)},
+               {"feature_mean", c.head.feature_mean},
+               {"feature_scale", c.head.feature_scale},
+               {"layers", layers},
+               {"dropout", c.head.dropout},
+               {"l2_normalize", c.head.l2_normalize},
+               {"sha256", head_checksum(c.head)}};
+  const ValidationFigures& v = c.validation;
+  json validation = {{"measured", v.measured},
+                     {"precision", v.precision},
+                     {"recall", v.recall},
+                     {"f1", v.f1},
+                     {"loss", v.loss},
+                     {"true_positives", v.true_positives},
+                     {"false_positives", v.false_positives},
+                     {"false_negatives", v.false_negatives},
+                     {"true_negatives", v.true_negatives},
+                     {"positive_photos", v.positive_photos},
+                     {"negative_photos", v.negative_photos},
+                     {"threshold_rule", v.threshold_rule}};
+  const TrainingSummary& t = c.training;
+  json training = {{"epochs_run", t.epochs_run},
+                   {"best_epoch", t.best_epoch},
+                   {"max_epochs", t.max_epochs},
+                   {"augment_copies", t.augment_copies},
+                   {"seed", t.seed},
+                   {"learning_rate", t.learning_rate},
+                   {"l2", t.l2},
+                   {"train_positive_samples", t.train_positive_samples},
+                   {"train_negative_samples", t.train_negative_samples}};
+  json photos = json::array();
+  for (const auto& p : c.photos)
+    photos.push_back({{"path", p.path},
+                      {"sha256", p.sha256},
+                      {"positive", p.positive},
+                      {"validation", p.validation},
+                      {"samples", p.samples}});
+  return {{"backbone", backbone},
+          {"head", head},
+          {"validation", validation},
+          {"training", training},
+          {"photos", photos}};
+}
+
+void read_classifier_payload(const json& payload, Target& t, const std::string& source) {
+  ClassifierPayload& c = t.classifier;
+  const json& b = payload.at("backbone");
+  c.backbone.kind = b.at("kind").get<std::string>();
+  c.backbone.feature_size = b.at("feature_size").get<int>();
+  if (c.backbone.kind == "onnx") {
+    c.backbone.path = b.at("path").get<std::string>();
+    c.backbone.sha256 = b.at("sha256").get<std::string>();
+    c.backbone.input_width = b.at("input_width").get<int>();
+    c.backbone.input_height = b.at("input_height").get<int>();
+    c.backbone.mean = b.at("mean").get<std::array<float, 3>>();
+    c.backbone.std = b.at("std").get<std::array<float, 3>>();
+    if (c.backbone.input_width <= 0 || c.backbone.input_height <= 0)
+      throw InputError(source, "the backbone's input size must be positive");
+    for (float s : c.backbone.std)
+      if (!(s > 0)) throw InputError(source, "the backbone's std must be positive");
+  } else if (c.backbone.kind != "face") {
+    throw InputError(source, "unknown backbone '" + c.backbone.kind + "' (known: face, onnx)");
+  }
+
+  const json& h = payload.at("head");
+  c.head.kind = head_kind_from_string(h.at("kind").get<std::string>());
+  c.head.feature_mean = h.at("feature_mean").get<std::vector<float>>();
+  c.head.feature_scale = h.at("feature_scale").get<std::vector<float>>();
+  c.head.dropout = h.value("dropout", 0.f);
+  c.head.l2_normalize = h.at("l2_normalize").get<bool>();
+  for (const auto& l : h.at("layers")) {
+    DenseLayer layer;
+    layer.inputs = l.at("inputs").get<int>();
+    layer.outputs = l.at("outputs").get<int>();
+    layer.weights = l.at("weights").get<std::vector<float>>();
+    layer.bias = l.at("bias").get<std::vector<float>>();
+    c.head.layers.push_back(std::move(layer));
+  }
+  check_head(c.head);
+  if (c.head.input_size() != c.backbone.feature_size)
+    throw InputError(source, "the head takes " + std::to_string(c.head.input_size()) +
+                                 " features but the backbone gives " +
+                                 std::to_string(c.backbone.feature_size));
+  if (h.at("sha256").get<std::string>() != head_checksum(c.head))
+    throw InputError(source,
+                     "the classifier head's checksum does not match its weights "
+                     "(damaged or edited by hand; train it again)");
+
+  const json& v = payload.at("validation");
+  c.validation.measured = v.at("measured").get<bool>();
+  c.validation.precision = v.at("precision").get<double>();
+  c.validation.recall = v.at("recall").get<double>();
+  c.validation.f1 = v.value("f1", 0.0);
+  c.validation.loss = v.value("loss", 0.0);
+  c.validation.true_positives = v.at("true_positives").get<int>();
+  c.validation.false_positives = v.at("false_positives").get<int>();
+  c.validation.false_negatives = v.at("false_negatives").get<int>();
+  c.validation.true_negatives = v.at("true_negatives").get<int>();
+  c.validation.positive_photos = v.value("positive_photos", 0);
+  c.validation.negative_photos = v.value("negative_photos", 0);
+  c.validation.threshold_rule = v.value("threshold_rule", "");
+
+  const json& tr = payload.at("training");
+  c.training.epochs_run = tr.value("epochs_run", 0);
+  c.training.best_epoch = tr.value("best_epoch", 0);
+  c.training.max_epochs = tr.value("max_epochs", 0);
+  c.training.augment_copies = tr.value("augment_copies", 0);
+  c.training.seed = tr.value("seed", 0u);
+  c.training.learning_rate = tr.value("learning_rate", 0.0);
+  c.training.l2 = tr.value("l2", 0.0);
+  c.training.train_positive_samples = tr.value("train_positive_samples", 0);
+  c.training.train_negative_samples = tr.value("train_negative_samples", 0);
+
+  for (const auto& p : payload.at("photos"))
+    c.photos.push_back({p.at("path").get<std::string>(), p.at("sha256").get<std::string>(),
+                        p.at("positive").get<bool>(), p.at("validation").get<bool>(),
+                        p.value("samples", 0)});
+  if (!(t.threshold > 0 && t.threshold < 1))
+    throw InputError(source, "a classifier's threshold is a probability in (0, 1)");
+}
+
 }  // namespace
 
 std::string to_string(TargetKind kind) {
@@ -101,6 +240,8 @@ std::string to_json_text(const Target& target) {
   // the target-set version) unchanged.
   if (!target.negatives.empty()) doc["negatives"] = target.negatives;
   if (target.kind == TargetKind::image) doc["image"] = image_payload_json(target);
+  if (target.kind == TargetKind::classifier)
+    doc["classifier"] = classifier_payload_json(target.classifier);
   return doc.dump(1) + "\n";
 }
 
@@ -140,6 +281,7 @@ Target target_from_json_text(const std::string& text, const std::string& source)
         if (d.size() != 128) throw InputError(source, "a negative descriptor must have 128 values");
     }
     if (t.kind == TargetKind::image) read_image_payload(doc.at("image"), t, source);
+    if (t.kind == TargetKind::classifier) read_classifier_payload(doc.at("classifier"), t, source);
     return t;
   } catch (const json::exception& e) {
     throw InputError(source, std::string("malformed target file: ") + e.what());

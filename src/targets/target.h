@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/types.h"
+#include "targets/classifier.h"
 #include "vision/image_matcher.h"
 
 namespace tw::targets {
@@ -46,6 +47,10 @@ struct Target {
   // frame needs (docs/image_targets.md).
   std::vector<vision::ImageFeatures> image_features;
   int min_inliers = 0;
+  // kind classifier: backbone, head, validation figures and training photos
+  // (docs/classifiers.md).  `threshold` is then the probability a face or
+  // frame needs; `references` are the positive training photos.
+  ClassifierPayload classifier;
 };
 
 // Names are file stems: 1-64 of [A-Za-z0-9._-], not starting with '.'.
