@@ -49,6 +49,32 @@ json summary_json(const tw::targets::Target& t, const fs::path& file) {
     out["min_inliers"] = t.min_inliers;
     out["features"] = features;  // per reference image
   }
+  if (t.kind == tw::targets::TargetKind::classifier) {
+    const auto& c = t.classifier;
+    const auto& v = c.validation;
+    json backbone = {{"kind", c.backbone.kind}, {"features", c.backbone.feature_size}};
+    if (!c.backbone.is_face())
+      backbone.update({{"path", c.backbone.path},
+                       {"sha256", c.backbone.sha256},
+                       {"input_size", {c.backbone.input_width, c.backbone.input_height}},
+                       {"mean", c.backbone.mean},
+                       {"std", c.backbone.std}});
+    int positives = 0, negatives = 0;
+    for (const auto& p : c.photos) (p.positive ? positives : negatives)++;
+    out["backbone"] = backbone;
+    out["head"] = tw::targets::to_string(c.head.kind);
+    out["training_photos"] = {{"positive", positives}, {"negative", negatives}};
+    out["validation"] = {{"measured", v.measured},
+                         {"precision", v.precision},
+                         {"recall", v.recall},
+                         {"true_positives", v.true_positives},
+                         {"false_positives", v.false_positives},
+                         {"false_negatives", v.false_negatives},
+                         {"true_negatives", v.true_negatives},
+                         {"positive_photos", v.positive_photos},
+                         {"negative_photos", v.negative_photos},
+                         {"threshold_rule", v.threshold_rule}};
+  }
   return out;
 }
 
@@ -122,13 +148,77 @@ int run_list(const TargetArgs& args) {
     std::cout << "no targets (enroll one with `trendwatch target add NAME --photos PATH...`)\n";
     return tw::exit_code::ok;
   }
-  std::printf("%-24s %-6s %7s %9s  %s\n", "NAME", "KIND", "PHOTOS", "THRESHOLD", "CREATED");
-  for (const auto& t : all)
-    std::printf("%-24s %-6s %7zu %9.3f  %s\n", t.name.c_str(),
-                tw::targets::to_string(t.kind).c_str(), t.references.size(), t.threshold,
-                t.created.c_str());
+  std::printf("%-24s %-10s %7s %9s  %s\n", "NAME", "KIND", "PHOTOS", "THRESHOLD", "CREATED");
+  for (const auto& t : all) {
+    // PHOTOS: references; a classifier's training photos (positive + negative).
+    std::size_t photos = t.kind == tw::targets::TargetKind::classifier ? t.classifier.photos.size()
+                                                                       : t.references.size();
+    // THRESHOLD: max distance (face), min inliers (image), min probability (classifier).
+    double threshold = t.kind == tw::targets::TargetKind::image ? t.min_inliers : t.threshold;
+    std::printf("%-24s %-10s %7zu %9.3f  %s\n", t.name.c_str(),
+                tw::targets::to_string(t.kind).c_str(), photos, threshold, t.created.c_str());
+  }
   std::fflush(stdout);
   return tw::exit_code::ok;
+}
+
+std::string count_of(int part, int whole) {
+  return "(" + std::to_string(part) + "/" + std::to_string(whole) + ")";
+}
+
+void show_classifier(const tw::targets::Target& t, const fs::path& file) {
+  const auto& c = t.classifier;
+  const auto& v = c.validation;
+  const auto& b = c.backbone;
+  int positives = 0, negatives = 0, held_out = 0;
+  for (const auto& p : c.photos) {
+    (p.positive ? positives : negatives)++;
+    held_out += p.validation;
+  }
+  std::cout << "name:       " << t.name << "\n"
+            << "kind:       classifier (a trained head over a frozen backbone; see "
+               "docs/classifiers.md)\n";
+  if (b.is_face())
+    std::cout << "backbone:   face (the face embedder's 128-d descriptor of each detected face)\n";
+  else
+    std::cout << "backbone:   onnx " << b.path << " (sha256 " << b.sha256.substr(0, 16)
+              << "...), input " << b.input_width << "x" << b.input_height << ", mean "
+              << fixed(b.mean[0], 3) << "," << fixed(b.mean[1], 3) << "," << fixed(b.mean[2], 3)
+              << ", std " << fixed(b.std[0], 3) << "," << fixed(b.std[1], 3) << ","
+              << fixed(b.std[2], 3) << ", " << b.feature_size << " features from the whole frame\n";
+  std::cout << "head:       " << tw::targets::to_string(c.head.kind);
+  if (c.head.kind == tw::targets::HeadKind::mlp)
+    std::cout << " (" << c.head.layers.front().outputs << " hidden units, dropout "
+              << fixed(c.head.dropout, 2) << ")";
+  std::cout << " on " << c.head.input_size() << " features"
+            << (c.head.l2_normalize ? " scaled to unit length" : "") << "\n"
+            << "threshold:  " << fixed(t.threshold, 3) << " (min probability for a match"
+            << (v.threshold_rule.empty() ? "" : "; " + v.threshold_rule) << ")\n";
+  if (v.measured)
+    std::cout << "validation: precision " << fixed(v.precision, 3) << " "
+              << count_of(v.true_positives, v.true_positives + v.false_positives) << ", recall "
+              << fixed(v.recall, 3) << " "
+              << count_of(v.true_positives, v.true_positives + v.false_negatives) << "; TP "
+              << v.true_positives << " FP " << v.false_positives << " FN " << v.false_negatives
+              << " TN " << v.true_negatives << " on " << v.positive_photos << " positive and "
+              << v.negative_photos << " negative held-out photo(s)\n";
+  else
+    std::cout << "validation: none (trained with --validation 0)\n";
+  std::cout << "training:   " << positives << " positive and " << negatives
+            << " negative photo(s) (" << held_out << " held out), " << c.training.augment_copies
+            << " augmented copies each, " << c.training.train_positive_samples << "+"
+            << c.training.train_negative_samples << " training samples, epoch "
+            << c.training.best_epoch << " of " << c.training.epochs_run << " kept, seed "
+            << c.training.seed << "\n"
+            << "created:    " << t.created << "\n"
+            << "file:       " << file.string() << " (format version " << t.format_version << ")\n"
+            << "references: " << t.references.size() << " positive photo(s)\n";
+  for (const auto& r : t.references) {
+    std::cout << "  " << r.path;
+    if (r.box.area() > 0)
+      std::cout << "  face " << fixed(r.box.width, 0) << "x" << fixed(r.box.height, 0);
+    std::cout << "  sha256 " << r.sha256.substr(0, 16) << "...\n";
+  }
 }
 
 int run_show(const TargetArgs& args) {
@@ -137,6 +227,10 @@ int run_show(const TargetArgs& args) {
   fs::path file = store.file_of(args.name);
   if (args.format == "json") {
     std::cout << summary_json(t, file).dump() << "\n";
+    return tw::exit_code::ok;
+  }
+  if (t.kind == tw::targets::TargetKind::classifier) {
+    show_classifier(t, file);
     return tw::exit_code::ok;
   }
   if (t.kind == tw::targets::TargetKind::image) {
@@ -158,10 +252,14 @@ int run_show(const TargetArgs& args) {
     return tw::exit_code::ok;
   }
   std::cout << "name:       " << t.name << "\n"
-            << "kind:       " << tw::targets::to_string(t.kind) << "\n"
+            << "kind:       face (one 128-d descriptor per reference face; a face in a frame "
+               "matches when its distance to the nearest is within the threshold)\n"
             << "threshold:  " << fixed(t.threshold, 3)
-            << " (max descriptor distance; see docs/threshold.md)\n"
-            << "created:    " << t.created << "\n"
+            << " (max descriptor distance; see docs/threshold.md)\n";
+  if (!t.negatives.empty())
+    std::cout << "dismissed:  " << t.negatives.size()
+              << " face(s) a reviewer dismissed; faces closer to one of them do not match\n";
+  std::cout << "created:    " << t.created << "\n"
             << "file:       " << file.string() << " (format version " << t.format_version << ")\n"
             << "references: " << t.references.size() << "\n";
   for (const auto& r : t.references)

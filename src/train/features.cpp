@@ -43,8 +43,18 @@ Extraction extract_face_features(const Dataset& data, vision::FaceAnalyzer& anal
   out.samples_per_photo.assign(data.photos.size(), 0);
   out.positive_face.assign(data.photos.size(), Box{});
   int positives_with_face = 0;
+  auto refuse_without_faces = [&] {
+    auto first = std::find_if(data.photos.begin(), data.photos.end(),
+                              [](const auto& p) { return p.positive; });
+    std::string where = first != data.photos.end() ? first->path.parent_path().string() : "";
+    throw InputError(where, "no face found in any positive photo (" +
+                                std::to_string(data.positives()) +
+                                " photos); the face backbone learns from faces");
+  };
   for (std::size_t i = 0; i < data.photos.size(); ++i) {
     const LabelledPhoto& photo = data.photos[i];
+    // Positives come first: refuse before spending time on the negatives.
+    if (!photo.positive && positives_with_face == 0) refuse_without_faces();
     const std::string label = photo.path.string();
     cv::Mat image = media::load_image(photo.path);
     std::mt19937 rng = photo_rng(options.seed, i);
@@ -91,14 +101,7 @@ Extraction extract_face_features(const Dataset& data, vision::FaceAnalyzer& anal
     }
     if (progress) progress(static_cast<int>(i) + 1, static_cast<int>(data.photos.size()));
   }
-  if (positives_with_face == 0) {
-    auto first = std::find_if(data.photos.begin(), data.photos.end(),
-                              [](const auto& p) { return p.positive; });
-    std::string where = first != data.photos.end() ? first->path.parent_path().string() : "";
-    throw InputError(where, "no face found in any positive photo (" +
-                                std::to_string(data.positives()) +
-                                " photos); the face backbone learns from faces");
-  }
+  if (positives_with_face == 0) refuse_without_faces();
   return out;
 }
 
