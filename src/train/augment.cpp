@@ -32,11 +32,12 @@ Augmented augment(const cv::Mat& bgr, std::mt19937& rng, const AugmentOptions& o
   const bool flip = options.flip && chance(rng, 0.5);
   const double scale = uniform(rng, options.min_scale, options.max_scale);
 
-  cv::Mat out = bgr(cv::Rect(x, y, w, h));
+  // Copies (never flips in place: the crop is a view into the caller's image).
+  cv::Mat out;
   if (flip)
-    cv::flip(out, out, 1);
+    cv::flip(bgr(cv::Rect(x, y, w, h)), out, 1);
   else
-    out = out.clone();
+    out = bgr(cv::Rect(x, y, w, h)).clone();
   cv::Size size(std::max(1, static_cast<int>(std::lround(w * scale))),
                 std::max(1, static_cast<int>(std::lround(h * scale))));
   cv::resize(out, out, size, 0, 0, scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);

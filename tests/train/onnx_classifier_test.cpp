@@ -17,6 +17,7 @@
 
 #include "core/errors.h"
 #include "media/image.h"
+#include "media/video.h"
 #include "scan/scan_fixture.h"
 #include "scan/scanner.h"
 #include "support/clips.h"
@@ -122,7 +123,7 @@ TEST(OnnxClassifier, FindsAFlagInAClipWhileOnScreen) {
       v.true_positives + v.false_negatives, v.true_negatives, r.target.threshold,
       c.training.epochs_run, c.training.best_epoch);
   EXPECT_EQ(c.backbone.kind, "onnx");
-  EXPECT_EQ(c.backbone.feature_size, 64);
+  EXPECT_EQ(c.backbone.feature_size, 96);
   EXPECT_EQ(c.backbone.sha256.size(), 64u);
   EXPECT_EQ(c.backbone.input_width, 64);
   EXPECT_GE(v.recall, 0.5);
@@ -138,6 +139,17 @@ TEST(OnnxClassifier, FindsAFlagInAClipWhileOnScreen) {
                        .scaled_to_height(300)
                        .moving(40, 40, 200, 150)};
   fs::path clip = test::make_clip(spec);
+  {  // Each sampled frame's probability, for the log (the margin to the threshold).
+    vision::OnnxBackboneOptions o;
+    o.input_width = o.input_height = 64;
+    vision::OnnxBackbone backbone(model, o);
+    media::FrameSampler sampler(clip, 5);
+    media::SampledFrame frame;
+    std::printf("  p per frame:");
+    while (sampler.next(frame))
+      std::printf(" %.2f", c.head.probability(backbone.features(frame.bgr)));
+    std::printf("\n");
+  }
   scan::Scanner scanner(test::test_models(), {r.target});
   scan::ScanResult scan = scanner.scan(clip);
   for (const auto& a : scan.appearances)
@@ -181,5 +193,5 @@ TEST(OnnxBackbone, InputShapeThatDoesNotFitIsRefused) {
   }
   options.input_width = options.input_height = 64;
   vision::OnnxBackbone fits(model, options);
-  EXPECT_EQ(fits.feature_size(), 64);
+  EXPECT_EQ(fits.feature_size(), 96);
 }

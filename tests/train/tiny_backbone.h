@@ -1,9 +1,9 @@
 #pragma once
 // A small ImageNet-style backbone written by the test itself (no download):
-// two 3x3 conv + ReLU + max-pool stages with fixed-seed random filters, then
-// global average and global max pooling, so each image becomes 64 colour
-// and texture statistics (max pooling: "is this pattern anywhere").
-// Input 1 x 3 x size x size, output 1 x 64.
+// three 3x3 conv + ReLU stages (the first two max-pooled) with fixed-seed
+// random filters, then global average and global max pooling, so each image
+// becomes 96 colour and texture statistics (max pooling: "is this pattern
+// anywhere").  Input 1 x 3 x size x size, output 1 x 96.
 #include <filesystem>
 #include <random>
 #include <string>
@@ -30,10 +30,11 @@ inline std::filesystem::path tiny_backbone(const std::filesystem::path& dir, int
   x = g.max_pool(x, {});
   x = g.relu(g.conv(x, random_conv(32, 16, rng), {.pads = {1, 1, 1, 1}}));
   x = g.max_pool(x, {});
+  x = g.relu(g.conv(x, random_conv(48, 32, rng), {.pads = {1, 1, 1, 1}}));
   std::string average = g.global_average_pool(x);
   std::string peak = g.node("GlobalMaxPool", {x});
   x = g.flatten(g.concat({average, peak}, 1), 1, "features");
-  g.add_output(x, {1, 64});
+  g.add_output(x, {1, 96});
   std::filesystem::path out = dir / ("tiny_backbone_" + std::to_string(size) + ".onnx");
   g.save(out);
   return out;
