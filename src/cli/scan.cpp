@@ -5,12 +5,17 @@
 // (the other inputs are still scanned and reported).
 #include <unistd.h>
 #include <nlohmann/json.hpp>
+#include <opencv2/core/utility.hpp>
 
+#include <atomic>
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <thread>
 
 #include "cli/command.h"
 #include "core/errors.h"
@@ -36,6 +41,9 @@ struct ScanArgs {
   int max_gap = 2;
   bool exhaustive = false;
   int threads = 0;
+  float min_face = tw::scan::kDefaultSmallestFacePx;
+  bool first_hit = false;
+  int jobs = 0;  // 0: one per two cores
   double download_timeout = 600;
   double max_download_mb = 500;
 };
@@ -76,6 +84,10 @@ json result_json(const tw::scan::ScanResult& r) {
               {"duration", rounded(r.duration)},
               {"frames_sampled", r.frames_sampled},
               {"faces", r.faces},
+              {"frames_analyzed", r.frames_analyzed},
+              {"faces_embedded", r.faces_embedded},
+              {"detector_input", r.detector_input},
+              {"stopped_early", r.stopped_early},
               {"appearances", appearances},
               {"timings",
                {{"decode", rounded(t.decode)},
@@ -84,6 +96,7 @@ json result_json(const tw::scan::ScanResult& r) {
                 {"embed", rounded(t.embed)},
                 {"match", rounded(t.match)},
                 {"images", rounded(t.images)},
+                {"classify", rounded(t.classify)},
                 {"wall", rounded(t.wall)}}}};
   if (!r.error.empty()) out["error"] = r.error;
   return out;
@@ -164,25 +177,55 @@ std::vector<tw::targets::Target> chosen_targets(const ScanArgs& args) {
   return out;
 }
 
+// One input's outcome, kept until it is its turn to be printed.
+struct Outcome {
+  std::optional<tw::scan::ScanResult> result;
+  std::string error;  // the input failed as a whole
+};
+
+int default_jobs() {
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / 2);
+}
+
 int run_scan(const ScanArgs& args, bool threshold_given) {
   if (!(args.fps > 0 && args.fps <= 60)) throw tw::InputError("--fps", "must be in (0, 60]");
   if (args.min_frames < 1) throw tw::InputError("--min-frames", "must be at least 1");
+  if (!(args.min_face >= 0)) throw tw::InputError("--min-face", "must be 0 or more pixels");
+  if (args.jobs < 0) throw tw::InputError("--jobs", "must be at least 1");
+  // The reference path is one thread by definition.
+  const int jobs = args.exhaustive ? 1
+                                   : std::min<int>(args.jobs > 0 ? args.jobs : default_jobs(),
+                                                   static_cast<int>(args.inputs.size()));
   tw::scan::ScanOptions options;
   options.fps = args.fps;
   if (threshold_given) options.threshold = args.threshold;
   options.aggregation.min_frames = args.min_frames;
   options.aggregation.max_gap = std::max(0, args.max_gap);
   options.exhaustive = args.exhaustive;
+  options.smallest_face_px = args.min_face;
+  options.first_hit = args.first_hit;
   options.threads = args.threads;
+  if (jobs > 1) {
+    // OpenCV's thread count is process-wide: set it once here rather than
+    // per scan, and share the cores among the jobs.
+    int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    cv::setNumThreads(args.threads > 0 ? args.threads : std::max(1, cores / jobs));
+    options.threads = 0;
+  }
   if (!args.evidence.empty()) options.evidence_dir = args.evidence;
 
-  ProgressBar progress(::isatty(STDERR_FILENO) && args.format != "json");
+  ProgressBar progress(jobs == 1 && ::isatty(STDERR_FILENO) && args.format != "json");
   std::string current;
-  options.progress = [&](double time, double duration) {
-    progress.update(current, time, duration);
-  };
+  if (jobs == 1)
+    options.progress = [&](double time, double duration) {
+      progress.update(current, time, duration);
+    };
 
-  tw::scan::Scanner scanner(tw::models::ModelDir::open_default(), chosen_targets(args), options);
+  const std::vector<tw::targets::Target> targets = chosen_targets(args);
+  const tw::models::ModelDir models = tw::models::ModelDir::open_default();
+  std::vector<std::unique_ptr<tw::scan::Scanner>> scanners;
+  for (int i = 0; i < jobs; ++i)
+    scanners.push_back(std::make_unique<tw::scan::Scanner>(models, targets, options));
 
   tw::sources::FetchLimits limits;
   limits.total_timeout =
@@ -191,44 +234,87 @@ int run_scan(const ScanArgs& args, bool threshold_given) {
   limits.max_bytes = static_cast<std::uint64_t>(args.max_download_mb * 1e6);
   const fs::path download_dir = tw::Home::resolve().cache() / "downloads";
 
+  auto scan_one = [&](tw::scan::Scanner& scanner, const std::string& input) {
+    Outcome outcome;
+    try {
+      fs::path path =
+          is_url(input) ? tw::sources::download_url(input, download_dir, limits) : fs::path(input);
+      outcome.result = scanner.scan(path, input);
+    } catch (const tw::InputError& e) {
+      outcome.error = e.input().empty() || e.input() == input ? e.reason() : e.what();
+    } catch (const std::exception& e) {
+      // Not bad input but a failure inside (e.g. OpenCV): still one input's
+      // error, so the other inputs go on.
+      outcome.error = e.what();
+    }
+    return outcome;
+  };
+
   if (args.format == "csv")
     std::printf(
         "input,target,start,end,best_time,score,distance,box_x,box_y,box_width,box_height,frames,"
         "evidence_frame,evidence_crop\n");
   bool any_error = false, any_found = false;
-  auto report_error = [&](const std::string& input, const std::string& message) {
+  auto report = [&](const std::string& input, const Outcome& outcome) {
     progress.clear();
-    any_error = true;
-    std::cerr << "trendwatch scan: error: " << input << ": " << message << "\n";
-    if (args.format == "json")
-      std::cout << json{{"input", input}, {"error", message}, {"appearances", json::array()}}.dump()
-                << std::endl;
-  };
-  for (const auto& input : args.inputs) {
-    current = input;
-    try {
-      fs::path path =
-          is_url(input) ? tw::sources::download_url(input, download_dir, limits) : fs::path(input);
-      tw::scan::ScanResult result = scanner.scan(path, input);
-      progress.clear();
-      if (!result.appearances.empty()) any_found = true;
-      if (!result.error.empty()) {
-        any_error = true;
-        std::cerr << "trendwatch scan: error: " << input << ": " << result.error << "\n";
-      }
+    if (!outcome.result) {
+      any_error = true;
+      std::cerr << "trendwatch scan: error: " << input << ": " << outcome.error << "\n";
       if (args.format == "json")
-        std::cout << result_json(result).dump() << std::endl;
-      else if (args.format == "csv")
-        print_csv_rows(result);
-      else
-        print_table(result);
-    } catch (const tw::InputError& e) {
-      report_error(input, e.input().empty() || e.input() == input ? e.reason() : e.what());
-    } catch (const std::exception& e) {
-      // Not bad input but a failure inside (e.g. OpenCV): still one input's
-      // error, so the other inputs go on.
-      report_error(input, e.what());
+        std::cout << json{{"input", input},
+                          {"error", outcome.error},
+                          {"appearances", json::array()}}
+                         .dump()
+                  << std::endl;
+      return;
     }
+    const tw::scan::ScanResult& result = *outcome.result;
+    if (!result.appearances.empty()) any_found = true;
+    if (!result.error.empty()) {
+      any_error = true;
+      std::cerr << "trendwatch scan: error: " << input << ": " << result.error << "\n";
+    }
+    if (args.format == "json")
+      std::cout << result_json(result).dump() << std::endl;
+    else if (args.format == "csv")
+      print_csv_rows(result);
+    else
+      print_table(result);
+  };
+
+  if (jobs == 1) {
+    for (const auto& input : args.inputs) {
+      current = input;
+      report(input, scan_one(*scanners.front(), input));
+    }
+  } else {
+    // Several inputs in flight; each is printed once it and every input
+    // before it are done, so the output keeps the inputs' order.
+    std::vector<std::optional<Outcome>> outcomes(args.inputs.size());
+    std::mutex mutex;
+    std::condition_variable done;
+    std::atomic<std::size_t> next{0};
+    std::vector<std::thread> workers;
+    for (int j = 0; j < jobs; ++j)
+      workers.emplace_back([&, j] {
+        for (std::size_t i = next++; i < args.inputs.size(); i = next++) {
+          Outcome outcome = scan_one(*scanners[j], args.inputs[i]);
+          std::lock_guard lock(mutex);
+          outcomes[i] = std::move(outcome);
+          done.notify_all();
+        }
+      });
+    for (std::size_t i = 0; i < args.inputs.size(); ++i) {
+      Outcome outcome;
+      {
+        std::unique_lock lock(mutex);
+        done.wait(lock, [&] { return outcomes[i].has_value(); });
+        outcome = std::move(*outcomes[i]);
+        outcomes[i].reset();
+      }
+      report(args.inputs[i], outcome);
+    }
+    for (auto& w : workers) w.join();
   }
   if (any_error) return tw::exit_code::error;
   return any_found ? tw::exit_code::found : tw::exit_code::not_found;
@@ -262,6 +348,14 @@ const tw::cli::CommandRegistration registration{
                     "Reference path: every sampled frame fully processed on one thread");
       sub->add_option("--threads", args->threads,
                       "OpenCV threads for inference (0: OpenCV's default)");
+      sub->add_option("--min-face", args->min_face,
+                      "Smallest face (pixels) that must be found; larger is faster, smaller "
+                      "faces may be missed (0: the detector's full input)")
+          ->capture_default_str();
+      sub->add_flag("--first-hit", args->first_hit,
+                    "Stop each video at its first confident appearance (alert-only scans)");
+      sub->add_option("--jobs", args->jobs,
+                      "Videos scanned at once (default: one per two cores; --exhaustive: 1)");
       sub->add_option("--download-timeout", args->download_timeout,
                       "Seconds allowed for downloading a URL")
           ->capture_default_str();

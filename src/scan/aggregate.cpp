@@ -47,6 +47,13 @@ void AppearanceAggregator::add_frame(std::int64_t sample_index, double time,
   }
 }
 
+bool AppearanceAggregator::has_confirmed() const {
+  if (!closed_.empty()) return true;
+  for (const auto& [name, open] : open_)
+    if (open.evidence.appearance.frames >= std::max(1, options_.min_frames)) return true;
+  return false;
+}
+
 void AppearanceAggregator::close(Open& open) {
   Appearance& a = open.evidence.appearance;
   if (a.frames < std::max(1, options_.min_frames)) return;

@@ -55,6 +55,9 @@ class AppearanceAggregator {
   // when a hit improves an appearance's best and keep_pixels is set).
   void add_frame(std::int64_t sample_index, double time, const std::vector<FrameHit>& hits,
                  const cv::Mat& frame);
+  // True once an appearance has the hits it needs to be reported (min_frames):
+  // what an alert-only scan (--first-hit) waits for.
+  bool has_confirmed() const;
   // Closes every open appearance; duration clips the ends (<= 0: no clip).
   std::vector<AppearanceEvidence> finish(double duration);
 

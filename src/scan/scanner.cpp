@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <exception>
+#include <map>
 #include <thread>
 
 #include "core/errors.h"
@@ -87,14 +89,44 @@ std::vector<NamedImageMatcher> image_matchers_of(const std::vector<targets::Targ
   return out;
 }
 
+// The smallest face, in pixels of the detector's input, that the SSD still
+// finds reliably (measured: bench/bench_speed.cpp --face-sizes).
+constexpr double kDetectableFaceNetPx = 16;
+
+// One sampled frame on its way from the decode thread, with the scene
+// gate's thumbnail made there (so the inference thread does not).
+struct DecodedFrame {
+  media::SampledFrame frame;
+  cv::Mat thumbnail;
+};
+
+// A frame's faces as described: boxes[i] has descriptors[i] and was
+// input[i] of the boxes asked for.
+struct DescribedFaces {
+  std::vector<Box> boxes;
+  std::vector<Descriptor> descriptors;
+  std::vector<std::size_t> input;
+};
+
 }  // namespace
+
+int detector_input_for(int width, int height, float smallest_face_px, int max_input) {
+  const int side = std::max(width, height);
+  max_input = std::max(128, max_input);
+  if (side <= 0 || !(smallest_face_px > 0)) return max_input;
+  const double needed = kDetectableFaceNetPx * side / smallest_face_px;
+  const int rounded_up = static_cast<int>(std::ceil(needed / 32.0)) * 32;
+  return std::clamp(rounded_up, 128, max_input);
+}
 
 struct Scanner::Impl {
   ScanOptions options;
   FaceMatcher matcher;
   std::vector<NamedImageMatcher> image_matchers;
   ClassifierMatcher classifiers;
-  vision::FaceDetector detector;
+  vision::FaceDetector detector;  // at options.detector (the exhaustive path's)
+  std::map<int, std::unique_ptr<vision::FaceDetector>> sized_detectors;  // by input size
+  models::ModelDir models;  // loads detectors of other input sizes
   vision::Landmarker landmarker;
   vision::FaceEmbedder embedder;
 
@@ -104,17 +136,36 @@ struct Scanner::Impl {
         image_matchers(image_matchers_of(targets)),
         classifiers(models, targets),
         detector(models, options.detector),
+        models(models),
         landmarker(models),
         embedder(models) {}
 
+  // The detector at `input` pixels (loaded on first use).
+  vision::FaceDetector& detector_at(int input) {
+    if (input == options.detector.input_size) return detector;
+    auto& sized = sized_detectors[input];
+    if (!sized) {
+      vision::DetectorOptions o = options.detector;
+      o.input_size = input;
+      sized = std::make_unique<vision::FaceDetector>(models, o);
+    }
+    return *sized;
+  }
+
+  bool scans_faces() const {
+    bool only_other_kinds = !image_matchers.empty() || !classifiers.empty();
+    return !matcher.targets().empty() || classifiers.wants_faces() || !only_other_kinds;
+  }
+
   // Faces (face targets and face-backbone classifiers), then image targets,
   // then whole-frame classifiers, on the same frame.  Face detection is
-  // skipped when no target needs faces.
-  std::vector<FrameHit> analyze(const cv::Mat& frame, StageTimings& t, std::int64_t& faces) {
+  // skipped when no target needs faces.  tracker: null on the exhaustive
+  // path (every face embedded).
+  std::vector<FrameHit> analyze(const cv::Mat& frame, vision::FaceDetector& faces_detector,
+                                FaceTracker* tracker, ScanResult& result) {
+    StageTimings& t = result.timings;
     std::vector<FrameHit> hits;
-    bool only_other_kinds = !image_matchers.empty() || !classifiers.empty();
-    if (!matcher.targets().empty() || classifiers.wants_faces() || !only_other_kinds)
-      hits = analyze_faces(frame, t, faces);
+    if (scans_faces()) hits = analyze_faces(frame, faces_detector, tracker, result);
     if (!classifiers.empty()) {
       auto start = Clock::now();
       for (auto& hit : classifiers.match_frame(frame)) hits.push_back(std::move(hit));
@@ -134,44 +185,155 @@ struct Scanner::Impl {
     return hits;
   }
 
-  // detect -> landmarks + align -> embed (one batch per frame) -> match.
-  std::vector<FrameHit> analyze_faces(const cv::Mat& frame, StageTimings& t, std::int64_t& faces) {
+  // Landmarks + aligned crops + one embedder batch for `boxes`.  Faces whose
+  // landmarks fail (no pixels inside the frame) are left out of the result.
+  DescribedFaces describe(const cv::Mat& frame, const std::vector<Box>& boxes, StageTimings& t) {
+    DescribedFaces out;
+    if (boxes.empty()) return out;
     auto start = Clock::now();
-    std::vector<FaceDetection> detections = detector.detect(frame);
-    t.detect += seconds_since(start);
-    std::vector<FrameHit> hits;
-    if (detections.empty()) return hits;
-    faces += static_cast<std::int64_t>(detections.size());
-
-    start = Clock::now();
-    std::vector<Box> detected;
-    for (const auto& d : detections)
-      if (d.box.width >= options.min_face_px) detected.push_back(d.box);
-    if (detected.empty()) return hits;
-    std::vector<std::vector<Point>> points = landmarker.landmarks(frame, detected);
-    std::vector<Box> boxes;  // the faces that got landmarks, in crop order
+    std::vector<std::vector<Point>> points = landmarker.landmarks(frame, boxes);
     std::vector<cv::Mat> crops;
-    for (std::size_t i = 0; i < points.size() && i < detected.size(); ++i) {
-      if (points[i].empty()) continue;  // a box with no pixels inside the frame
-      boxes.push_back(detected[i]);
+    for (std::size_t i = 0; i < points.size() && i < boxes.size(); ++i) {
+      if (points[i].empty()) continue;
+      out.boxes.push_back(boxes[i]);
+      out.input.push_back(i);
       crops.push_back(vision::align_face(frame, points[i]));
     }
     t.align += seconds_since(start);
-    if (crops.empty()) return hits;
-
+    if (crops.empty()) return out;
     start = Clock::now();
-    std::vector<Descriptor> descriptors = embedder.embed(crops);
+    out.descriptors = embedder.embed(crops);
     t.embed += seconds_since(start);
+    out.boxes.resize(std::min(out.boxes.size(), out.descriptors.size()));
+    out.input.resize(out.boxes.size());
+    return out;
+  }
+
+  // The box the exhaustive path's detector draws for a face found at a
+  // smaller input: the detector re-run on a square window around the face,
+  // at the exhaustive path's scale (the face has the same pixels in the net
+  // as in a full-frame detection at options.detector.input_size), so
+  // landmarks, crops and descriptors match the reference path's.  nullopt:
+  // no face there at that scale (the reference would not have one either).
+  std::optional<Box> refine(const cv::Mat& frame, const Box& coarse, StageTimings& t) {
+    auto start = Clock::now();
+    const int full = options.detector.input_size;
+    const double scale = static_cast<double>(full) / std::max(frame.cols, frame.rows);
+    const double face = std::max(coarse.width, coarse.height);
+    const int input = std::clamp(static_cast<int>(std::ceil(3.0 * face * scale / 32.0)) * 32, 96,
+                                 std::max(96, full));
+    const int side = static_cast<int>(std::lround(input / scale));
+    const cv::Rect window(cvRound(coarse.x + coarse.width / 2) - side / 2,
+                          cvRound(coarse.y + coarse.height / 2) - side / 2, side, side);
+    const cv::Rect inside = window & cv::Rect(0, 0, frame.cols, frame.rows);
+    std::optional<Box> best;
+    if (inside.area() > 0) {
+      cv::Mat canvas(side, side, frame.type(), cv::Scalar::all(0));
+      frame(inside).copyTo(canvas(inside - window.tl()));
+      float best_overlap = 0.3f;
+      for (const FaceDetection& d : detector_at(input).detect(canvas)) {
+        Box box = d.box;
+        box.x += static_cast<float>(window.x);
+        box.y += static_cast<float>(window.y);
+        const float overlap = iou(box, coarse);
+        if (overlap > best_overlap) {
+          best_overlap = overlap;
+          best = box;
+        }
+      }
+    }
+    t.detect += seconds_since(start);
+    return best;
+  }
+
+  // Tracked faces re-use their descriptor; the others are refined (when
+  // detected at a smaller input than the reference's) and described in one
+  // batch.  The result keeps detection order; the tracker keeps the
+  // detected boxes, so that frames compare like with like.
+  DescribedFaces describe_tracked(const cv::Mat& frame, const std::vector<Box>& detected,
+                                  FaceTracker& tracker, bool refine_boxes, ScanResult& result) {
+    std::vector<cv::Mat> patches;
+    for (const Box& b : detected) patches.push_back(face_patch(frame, b));
+    std::vector<int> track_of = tracker.continued(detected, patches);
+    std::vector<Box> fresh_boxes;
+    std::vector<std::size_t> fresh_of;  // fresh_boxes[k] is for detected[fresh_of[k]]
+    std::vector<Box> shown = detected;  // the box each face is reported with
+    for (std::size_t i = 0; i < detected.size(); ++i) {
+      if (track_of[i] >= 0) continue;
+      if (refine_boxes) {
+        std::optional<Box> refined = refine(frame, detected[i], result.timings);
+        if (!refined) continue;
+        shown[i] = *refined;
+      }
+      if (shown[i].width < options.min_face_px) continue;
+      fresh_boxes.push_back(shown[i]);
+      fresh_of.push_back(i);
+    }
+    DescribedFaces fresh = describe(frame, fresh_boxes, result.timings);
+    result.faces_embedded += static_cast<std::int64_t>(fresh.descriptors.size());
+    std::vector<const Descriptor*> descriptor_of(detected.size(), nullptr);
+    for (std::size_t k = 0; k < fresh.descriptors.size(); ++k)
+      descriptor_of[fresh_of[fresh.input[k]]] = &fresh.descriptors[k];
+    for (std::size_t i = 0; i < detected.size(); ++i)
+      if (track_of[i] >= 0 && detected[i].width >= options.min_face_px)
+        descriptor_of[i] = &tracker.descriptor(track_of[i]);
+
+    // Faces left without a descriptor (not confirmed, too small, or not
+    // landmarked) are left out, as describe() does.
+    DescribedFaces out;
+    std::vector<Box> kept_detected;
+    std::vector<cv::Mat> kept_patches;
+    std::vector<int> kept_tracks;
+    for (std::size_t i = 0; i < detected.size(); ++i) {
+      if (!descriptor_of[i]) continue;
+      out.boxes.push_back(shown[i]);
+      out.descriptors.push_back(*descriptor_of[i]);
+      out.input.push_back(i);
+      kept_detected.push_back(detected[i]);
+      kept_patches.push_back(patches[i]);
+      kept_tracks.push_back(track_of[i]);
+    }
+    tracker.update(kept_detected, kept_patches, out.descriptors, kept_tracks);
+    return out;
+  }
+
+  // detect -> landmarks + align -> embed (one batch per frame) -> match.
+  std::vector<FrameHit> analyze_faces(const cv::Mat& frame, vision::FaceDetector& faces_detector,
+                                      FaceTracker* tracker, ScanResult& result) {
+    StageTimings& t = result.timings;
+    auto start = Clock::now();
+    std::vector<FaceDetection> detections = faces_detector.detect(frame);
+    t.detect += seconds_since(start);
+    result.faces += static_cast<std::int64_t>(detections.size());
+
+    std::vector<Box> detected;
+    DescribedFaces faces;
+    if (tracker) {
+      for (const auto& d : detections) detected.push_back(d.box);
+      const bool refine_boxes = faces_detector.options().input_size < options.detector.input_size;
+      faces = describe_tracked(frame, detected, *tracker, refine_boxes, result);
+    } else {
+      for (const auto& d : detections)
+        if (d.box.width >= options.min_face_px) detected.push_back(d.box);
+      faces = describe(frame, detected, t);
+      result.faces_embedded += static_cast<std::int64_t>(faces.descriptors.size());
+    }
+    std::vector<FrameHit> hits;
+    if (faces.descriptors.empty()) return hits;
 
     start = Clock::now();
-    for (std::size_t i = 0; i < descriptors.size() && i < boxes.size(); ++i) {
-      std::optional<FaceMatch> m = matcher.match(descriptors[i]);
+    for (std::size_t i = 0; i < faces.descriptors.size(); ++i) {
+      std::optional<FaceMatch> m = matcher.match(faces.descriptors[i]);
       if (!m) continue;
       const std::string& name = matcher.targets()[m->target_index].name;
       auto same = std::find_if(hits.begin(), hits.end(),
                                [&](const FrameHit& h) { return h.target == name; });
-      FrameHit hit{name,          m->score, m->distance, boxes[i], face_region(frame, boxes[i]),
-                   descriptors[i]};
+      FrameHit hit{name,
+                   m->score,
+                   m->distance,
+                   faces.boxes[i],
+                   face_region(frame, faces.boxes[i]),
+                   faces.descriptors[i]};
       if (same == hits.end())
         hits.push_back(std::move(hit));
       else if (hit.score > same->score)
@@ -180,7 +342,7 @@ struct Scanner::Impl {
     t.match += seconds_since(start);
     if (classifiers.wants_faces()) {
       start = Clock::now();
-      for (auto& hit : classifiers.match_faces(frame, boxes, descriptors))
+      for (auto& hit : classifiers.match_faces(frame, faces.boxes, faces.descriptors))
         hits.push_back(std::move(hit));
       t.classify += seconds_since(start);
     }
@@ -200,36 +362,69 @@ struct Scanner::Impl {
     if (info.fps > 0) period = std::max(period, 1.0 / info.fps);
     AppearanceAggregator aggregator(options.aggregation, period, !options.evidence_dir.empty());
 
+    // The exhaustive path: the configured detector, no gate, no tracking.
+    result.detector_input = options.detector.input_size;
+    if (!options.exhaustive && options.smallest_face_px > 0 && info.width > 0 && info.height > 0)
+      result.detector_input = detector_input_for(info.width, info.height, options.smallest_face_px,
+                                                 std::max(1024, options.detector.input_size));
+    vision::FaceDetector& faces_detector =
+        options.exhaustive ? detector : detector_at(result.detector_input);
+    SceneGate gate(options.gate);
+    FaceTracker tracker(options.tracking);
+    std::vector<FrameHit> last_hits;  // of the last analysed frame
+    std::int64_t last_faces = 0;
+
     std::int64_t sample_index = 0;
     double last_time = 0;
-    auto process = [&](media::SampledFrame& frame) {
-      std::vector<FrameHit> hits = analyze(frame.bgr, result.timings, result.faces);
+    bool stop = false;
+    // Analyses (or, past the gate, re-uses) one sampled frame; sets `stop`
+    // once first_hit is satisfied.
+    auto process = [&](media::SampledFrame& frame, const cv::Mat& thumbnail) {
+      std::vector<FrameHit> hits;
+      if (options.exhaustive || gate.must_analyse(thumbnail)) {
+        if (!options.exhaustive && gate.cut()) tracker.clear();
+        std::int64_t faces_before = result.faces;
+        hits = analyze(frame.bgr, faces_detector, options.exhaustive ? nullptr : &tracker, result);
+        gate.analysed(thumbnail);
+        ++result.frames_analyzed;
+        last_faces = result.faces - faces_before;
+        last_hits = hits;
+        // A skipped frame re-uses these hits: its descriptors would only
+        // repeat the analysed frame's in the appearance's evidence.
+        for (auto& h : last_hits) h.descriptor.clear();
+      } else {
+        hits = last_hits;
+        result.faces += last_faces;
+      }
       aggregator.add_frame(sample_index++, frame.time, hits, frame.bgr);
       last_time = frame.time;
       if (options.progress) options.progress(frame.time, info.duration);
+      if (options.first_hit && aggregator.has_confirmed()) stop = true;
     };
 
     if (options.exhaustive) {
       media::SampledFrame frame;
-      while (true) {
+      while (!stop) {
         auto start = Clock::now();
         bool more = sampler->next(frame);
         result.timings.decode += seconds_since(start);
         if (!more) break;
-        process(frame);
+        process(frame, cv::Mat());
       }
     } else {
-      BoundedQueue<media::SampledFrame> queue(options.queue_capacity);
+      BoundedQueue<DecodedFrame> queue(options.queue_capacity);
       double decode_seconds = 0;
       std::exception_ptr decode_error;
+      const bool wants_thumbnails = options.gate.enabled || options.tracking.enabled;
       std::thread decoder([&] {
         try {
           while (true) {
-            media::SampledFrame frame;
+            DecodedFrame item;
             auto start = Clock::now();
-            bool more = sampler->next(frame);
+            bool more = sampler->next(item.frame);
+            if (more && wants_thumbnails) item.thumbnail = scene_thumbnail(item.frame.bgr);
             decode_seconds += seconds_since(start);
-            if (!more || !queue.push(std::move(frame))) break;
+            if (!more || !queue.push(std::move(item))) break;
           }
         } catch (...) {
           decode_error = std::current_exception();
@@ -237,16 +432,22 @@ struct Scanner::Impl {
         queue.close();
       });
       try {
-        while (auto frame = queue.pop()) process(*frame);
+        while (!stop) {
+          std::optional<DecodedFrame> item = queue.pop();
+          if (!item) break;
+          process(item->frame, item->thumbnail);
+        }
       } catch (...) {
         queue.cancel();
         decoder.join();
         throw;
       }
+      if (stop) queue.cancel();
       decoder.join();
       result.timings.decode = decode_seconds;
       if (decode_error) std::rethrow_exception(decode_error);
     }
+    result.stopped_early = stop;
 
     result.frames_sampled = sample_index;
     result.frames_decoded = sampler->frames_decoded();

@@ -42,7 +42,7 @@ float relative_iou(const RelBox& a, const RelBox& b) {
 
 }  // namespace
 
-std::vector<std::array<float, 4>> ssd_anchors(int input_size) {
+std::vector<std::array<float, 4>> ssd_anchors(int input_size, int trained_input) {
   if (input_size < 1) throw std::invalid_argument("SSD input size must be positive");
   // Feature maps the six box predictors see: conv 11 (stride 16), the
   // MobileNet output (stride 32), then four stride-2 extra layers.
@@ -75,12 +75,14 @@ std::vector<std::array<float, 4>> ssd_anchors(int input_size) {
       }
     }
     const int grid = grids[layer];
+    const double size_scale =
+        trained_input > 0 ? static_cast<double>(trained_input) / input_size : 1.0;
     for (int row = 0; row < grid; ++row) {
       for (int col = 0; col < grid; ++col) {
         const double cy = (row + 0.5) / grid, cx = (col + 0.5) / grid;
         for (const Spec& spec : specs) {
-          const double h = spec.scale / std::sqrt(spec.aspect);
-          const double w = spec.scale * std::sqrt(spec.aspect);
+          const double h = size_scale * spec.scale / std::sqrt(spec.aspect);
+          const double w = size_scale * spec.scale * std::sqrt(spec.aspect);
           anchors.push_back({static_cast<float>(cy - h / 2), static_cast<float>(cx - w / 2),
                              static_cast<float>(cy + h / 2), static_cast<float>(cx + w / 2)});
         }
@@ -101,7 +103,7 @@ FaceDetector::FaceDetector(const models::ModelDir& models, DetectorOptions optio
   if (options.input_size < 32) throw std::invalid_argument("detector input size must be >= 32");
   impl_->net = models.load_net(models::kFaceDetector);
   impl_->options = options;
-  impl_->anchors = ssd_anchors(options.input_size);
+  impl_->anchors = ssd_anchors(options.input_size, kSsdTrainedInput);
 }
 
 FaceDetector::~FaceDetector() = default;

@@ -36,10 +36,20 @@ class FaceDetector {
   std::unique_ptr<Impl> impl_;
 };
 
+// The input size face-api's SSD was trained and shipped at.
+inline constexpr int kSsdTrainedInput = 512;
+
 // The SSD's anchor boxes for a square input of input_size pixels, in the order
 // of the net's outputs: [ymin, xmin, ymax, xmax] relative to the input (TF
 // object detection's multiple-grid generator; at 512 they equal the
 // "Output/extra_dim" tensor of face-api's weights).
-std::vector<std::array<float, 4>> ssd_anchors(int input_size);
+//
+// At other input sizes the anchor centres follow the feature grids, and the
+// anchor sizes stay what they were in pixels at trained_input: the net's box
+// regression is learnt in pixels (a face 32 px high in the input gets the
+// same encodings whatever the input size), so relative anchors would shrink
+// every box by input_size / trained_input.  trained_input 0: relative
+// anchors (TF's generator at input_size).
+std::vector<std::array<float, 4>> ssd_anchors(int input_size, int trained_input = 0);
 
 }  // namespace tw::vision

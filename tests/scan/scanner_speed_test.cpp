@@ -1,0 +1,178 @@
+// The optimized scan path (scene gate, face tracking, detector input from
+// the smallest face, first hit) against the naive reference path
+// (`exhaustive`): the same appearances on every scan test clip, and the
+// cases each shortcut could get wrong.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdio>
+
+#include "scan/scan_clips.h"
+#include "scan/scanner.h"
+
+namespace fs = std::filesystem;
+using namespace tw;
+using test::anne;
+using test::jesper;
+
+namespace {
+
+void print(const std::string& label, const scan::ScanResult& r) {
+  std::printf("%s %s: %lld sampled, %lld analysed, %lld faces, %lld embedded, input %d%s\n",
+              label.c_str(), r.input.c_str(), static_cast<long long>(r.frames_sampled),
+              static_cast<long long>(r.frames_analyzed), static_cast<long long>(r.faces),
+              static_cast<long long>(r.faces_embedded), r.detector_input,
+              r.stopped_early ? ", stopped early" : "");
+  for (const auto& a : r.appearances)
+    std::printf("  %-8s [%.2f, %.2f] frames %d distance %.3f\n", a.target.c_str(), a.start, a.end,
+                a.frames, a.best_distance);
+}
+
+// The agreement rule: same targets, each interval's ends within
+// 0.4 s (two sampled frames at 5 fps).
+void expect_same_appearances(const std::vector<Appearance>& naive,
+                             const std::vector<Appearance>& fast, const std::string& clip) {
+  ASSERT_EQ(fast.size(), naive.size()) << clip;
+  for (std::size_t i = 0; i < naive.size(); ++i) {
+    EXPECT_EQ(fast[i].target, naive[i].target) << clip;
+    EXPECT_NEAR(fast[i].start, naive[i].start, 0.4) << clip << " " << naive[i].target;
+    EXPECT_NEAR(fast[i].end, naive[i].end, 0.4) << clip << " " << naive[i].target;
+  }
+}
+
+void expect_found(const std::vector<Appearance>& found,
+                  const std::vector<test::ExpectedAppearance>& expected, const std::string& clip) {
+  ASSERT_EQ(found.size(), expected.size()) << clip;
+  for (const auto& e : expected) {
+    auto it = std::find_if(found.begin(), found.end(),
+                           [&](const Appearance& a) { return a.target == e.target; });
+    ASSERT_NE(it, found.end()) << clip << ": " << e.target << " not found";
+    EXPECT_NEAR(it->start, e.start, 0.4) << clip << " " << e.target;
+    EXPECT_NEAR(it->end, e.end, 0.4) << clip << " " << e.target;
+  }
+}
+
+scan::ScanOptions naive_options() {
+  scan::ScanOptions o;
+  o.exhaustive = true;
+  return o;
+}
+
+}  // namespace
+
+TEST(ScannerSpeed, OptimizedAndNaiveAgreeOnEveryScanClip) {
+  std::vector<targets::Target> targets = {jesper(), anne()};
+  scan::Scanner fast(test::test_models(), targets);
+  scan::Scanner naive(test::test_models(), targets, naive_options());
+  std::int64_t sampled = 0, analysed = 0, embedded_fast = 0, embedded_naive = 0;
+  for (const test::NamedClip& clip : test::all_scan_clips()) {
+    fs::path file = test::make_clip(clip.spec);
+    scan::ScanResult f = fast.scan(file, clip.name);
+    scan::ScanResult n = naive.scan(file, clip.name);
+    print("optimized", f);
+    print("naive    ", n);
+    expect_found(n.appearances, clip.expected, clip.name + " (naive)");
+    expect_found(f.appearances, clip.expected, clip.name + " (optimized)");
+    expect_same_appearances(n.appearances, f.appearances, clip.name);
+    EXPECT_EQ(f.frames_sampled, n.frames_sampled) << clip.name;
+    EXPECT_EQ(n.frames_analyzed, n.frames_sampled) << "the naive path analyses every frame";
+    sampled += f.frames_sampled;
+    analysed += f.frames_analyzed;
+    embedded_fast += f.faces_embedded;
+    embedded_naive += n.faces_embedded;
+  }
+  // The shortcuts did something on these clips (static shots, still faces).
+  std::printf("optimized: %lld of %lld frames analysed, %lld of %lld faces embedded\n",
+              static_cast<long long>(analysed), static_cast<long long>(sampled),
+              static_cast<long long>(embedded_fast), static_cast<long long>(embedded_naive));
+  EXPECT_LT(analysed, sampled);
+  EXPECT_LT(embedded_fast, embedded_naive);
+}
+
+TEST(ScannerSpeed, OptimizedAndNaiveAgreeOnMovieAvi) {
+  std::vector<fs::path> photos;
+  for (const auto& p : test::photos_of_only("Jesper"))
+    if (p.angle == 0) photos.push_back(p.file);
+  targets::Target target = test::enroll_from("jesper", photos);
+  fs::path movie = test::kphotoalbum_dir() / "movie.avi";
+  scan::ScanResult f = scan::Scanner(test::test_models(), {target}).scan(movie);
+  scan::ScanResult n = scan::Scanner(test::test_models(), {target}, naive_options()).scan(movie);
+  print("optimized", f);
+  print("naive    ", n);
+  ASSERT_EQ(n.appearances.size(), 1u);
+  expect_same_appearances(n.appearances, f.appearances, "movie.avi");
+}
+
+TEST(ScannerSpeed, ACutRightAfterAFaceAppearsStillFindsIt) {
+  test::NamedClip clip = test::cut_right_after_a_face_appears();
+  fs::path file = test::make_clip(clip.spec);
+  scan::ScanResult r = scan::Scanner(test::test_models(), {jesper(), anne()}).scan(file);
+  print("optimized", r);
+  expect_found(r.appearances, clip.expected, clip.name);
+  // Anne is on screen for 0.6 s only: her hits come from her own frames,
+  // not from the stranger's after the cut (at her place and size).
+  ASSERT_EQ(r.appearances.size(), 1u);
+  EXPECT_LE(r.appearances[0].end, 2.6 + 0.2 + 1e-6);
+}
+
+TEST(ScannerSpeed, AHalfSecondFaceBetweenTwoStaticShotsIsFound) {
+  test::NamedClip clip = test::cameo_between_static_shots();
+  fs::path file = test::make_clip(clip.spec);
+  scan::ScanResult r = scan::Scanner(test::test_models(), {jesper(), anne()}).scan(file);
+  print("optimized", r);
+  expect_found(r.appearances, clip.expected, clip.name);
+  EXPECT_GE(r.appearances.at(0).frames, 2);
+  // The static shots were skipped by the gate, yet the cameo was not.
+  EXPECT_LT(r.frames_analyzed, r.frames_sampled / 2);
+}
+
+TEST(ScannerSpeed, FirstHitStopsEarlyAndStillReportsTheAppearance) {
+  test::NamedClip clip = test::jesper_from_3_to_5();
+  fs::path file = test::make_clip(clip.spec);
+  scan::ScanOptions options;
+  options.first_hit = true;
+  scan::ScanResult r = scan::Scanner(test::test_models(), {jesper()}, options).scan(file);
+  print("first hit", r);
+  EXPECT_TRUE(r.stopped_early);
+  ASSERT_EQ(r.appearances.size(), 1u);
+  EXPECT_EQ(r.appearances[0].target, "jesper");
+  EXPECT_NEAR(r.appearances[0].start, 3.0, 0.4);
+  EXPECT_GE(r.appearances[0].frames, options.aggregation.min_frames);
+  // Stopped within a few frames of the appearance's start, long before the
+  // 7 s clip's 35 sampled frames.
+  EXPECT_LE(r.frames_sampled, static_cast<std::int64_t>((3.0 + 1.0) * options.fps));
+  EXPECT_NEAR(r.duration, 7.0, 0.05);
+
+  // Without first_hit nothing stops early.
+  options.first_hit = false;
+  scan::ScanResult all = scan::Scanner(test::test_models(), {jesper()}, options).scan(file);
+  EXPECT_FALSE(all.stopped_early);
+  EXPECT_EQ(all.frames_sampled, 35);
+}
+
+TEST(ScannerSpeed, MinFaceChoosesTheDetectorInput) {
+  // 720x1280 frames are padded to 1280 square; the input shrinks with the
+  // smallest face that must be found, within [128, max].
+  EXPECT_EQ(scan::detector_input_for(720, 1280, 64), 320);
+  EXPECT_LT(scan::detector_input_for(720, 1280, 100), 320);
+  EXPECT_GT(scan::detector_input_for(720, 1280, 32), 512);
+  EXPECT_EQ(scan::detector_input_for(720, 1280, 1000), 128);
+  EXPECT_EQ(scan::detector_input_for(720, 1280, 8, 1024), 1024);
+  EXPECT_EQ(scan::detector_input_for(160, 120, 20), 128);
+
+  // Faces ~100 px wide: with --min-face 100 the detector runs on a smaller
+  // input and still finds Jesper; faces under 100 px are not required.
+  test::NamedClip clip = test::jesper_from_3_to_5();
+  fs::path file = test::make_clip(clip.spec);
+  scan::ScanOptions options;
+  options.smallest_face_px = 100;
+  scan::ScanResult r = scan::Scanner(test::test_models(), {jesper()}, options).scan(file);
+  print("min-face 100", r);
+  EXPECT_EQ(r.detector_input, scan::detector_input_for(720, 1280, 100));
+  expect_found(r.appearances, clip.expected, clip.name);
+
+  scan::ScanResult d = scan::Scanner(test::test_models(), {jesper()}).scan(file);
+  EXPECT_EQ(d.detector_input, 320);
+  scan::ScanResult n = scan::Scanner(test::test_models(), {jesper()}, naive_options()).scan(file);
+  EXPECT_EQ(n.detector_input, 512) << "the naive path keeps the detector's configured input";
+}
