@@ -74,6 +74,14 @@ json summary_json(const tw::targets::Target& t, const fs::path& file) {
                          {"positive_photos", v.positive_photos},
                          {"negative_photos", v.negative_photos},
                          {"threshold_rule", v.threshold_rule}};
+    if (c.folds > 0)
+      out["cross_validation"] = {{"folds", c.folds},
+                                 {"precision", c.cross_validation.precision},
+                                 {"recall", c.cross_validation.recall},
+                                 {"true_positives", c.cross_validation.true_positives},
+                                 {"false_positives", c.cross_validation.false_positives},
+                                 {"false_negatives", c.cross_validation.false_negatives},
+                                 {"true_negatives", c.cross_validation.true_negatives}};
   }
   return out;
 }
@@ -204,6 +212,15 @@ void show_classifier(const tw::targets::Target& t, const fs::path& file) {
               << v.negative_photos << " negative held-out photo(s)\n";
   else
     std::cout << "validation: none (trained with --validation 0)\n";
+  if (c.folds > 0) {
+    const auto& x = c.cross_validation;
+    std::cout << "cross-val:  precision " << fixed(x.precision, 3) << " "
+              << count_of(x.true_positives, x.true_positives + x.false_positives) << ", recall "
+              << fixed(x.recall, 3) << " "
+              << count_of(x.true_positives, x.true_positives + x.false_negatives) << "; " << c.folds
+              << " folds by photo over " << x.positive_photos << "+" << x.negative_photos
+              << " photos\n";
+  }
   std::cout << "training:   " << positives << " positive and " << negatives
             << " negative photo(s) (" << held_out << " held out), " << c.training.augment_copies
             << " augmented copies each, " << c.training.train_positive_samples << "+"

@@ -36,8 +36,9 @@ struct TrainArgs {
   std::string mean = "0.485,0.456,0.406";
   std::string std = "0.229,0.224,0.225";
   double learning_rate = 0.01;
-  double l2 = 1e-3;
+  double l2 = 1e-2;
   int patience = 20;
+  int folds = 0;
   bool force = false;
   std::string format = "text";
 };
@@ -138,6 +139,15 @@ json report_json(const tw::train::TrainReport& r, const fs::path& file) {
             {"true_negatives", v.true_negatives},
             {"positive_photos", v.positive_photos},
             {"negative_photos", v.negative_photos}}},
+          {"cross_validation", c.folds > 0
+                                   ? json{{"folds", c.folds},
+                                          {"precision", c.cross_validation.precision},
+                                          {"recall", c.cross_validation.recall},
+                                          {"true_positives", c.cross_validation.true_positives},
+                                          {"false_positives", c.cross_validation.false_positives},
+                                          {"false_negatives", c.cross_validation.false_negatives},
+                                          {"true_negatives", c.cross_validation.true_negatives}}
+                                   : json(nullptr)},
           {"warnings", warnings}};
 }
 
@@ -165,6 +175,7 @@ int run_train(const TrainArgs& args) {
   options.head.learning_rate = args.learning_rate;
   options.head.l2 = args.l2;
   options.head.patience = args.patience;
+  options.folds = args.folds;
 
   const bool json_out = args.format == "json";
   Progress progress(::isatty(STDERR_FILENO) != 0, json_out);
@@ -225,6 +236,16 @@ int run_train(const TrainArgs& args) {
     std::cout << "no validation split (--validation 0): no figures; threshold "
               << fixed(report.target.threshold, 3) << "\n";
   }
+  if (c.folds > 0) {
+    const auto& x = c.cross_validation;
+    std::cout << c.folds << "-fold cross-validation by photo (" << x.positive_photos << "+"
+              << x.negative_photos << " photos, each scored by a head that never saw it):\n"
+              << "  precision " << fixed(x.precision, 3) << " (" << x.true_positives << "/"
+              << x.true_positives + x.false_positives << ")  recall " << fixed(x.recall, 3) << " ("
+              << x.true_positives << "/" << x.true_positives + x.false_negatives << ")  TP "
+              << x.true_positives << " FP " << x.false_positives << " FN " << x.false_negatives
+              << " TN " << x.true_negatives << "\n";
+  }
   std::cout << "saved classifier target '" << args.name << "' -> " << file.string() << "\n";
   return tw::exit_code::ok;
 }
@@ -270,6 +291,9 @@ const tw::cli::CommandRegistration registration{
       sub->add_option("--patience", args->patience,
                       "Epochs without a better validation loss before stopping")
           ->check(CLI::Range(1, 100000));
+      sub->add_option("--folds", args->folds,
+                      "Also report K-fold cross-validated precision/recall (by photo)")
+          ->check(CLI::Range(0, 20));
       sub->add_flag("--force", args->force, "Replace an existing target of that name");
       sub->add_option("--format", args->format, "Output: text or json")
           ->check(CLI::IsMember({"text", "json"}));

@@ -106,6 +106,9 @@ struct ClassifierPayload {
   BackboneSpec backbone;
   ClassifierHead head;
   ValidationFigures validation;
+  // `train --folds K`: pooled K-fold figures (measured = false when not run).
+  ValidationFigures cross_validation;
+  int folds = 0;
   TrainingSummary training;
   std::vector<TrainingPhoto> photos;
 };

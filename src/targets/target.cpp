@@ -51,6 +51,38 @@ void read_image_payload(const json& payload, Target& t, const std::string& sourc
   if (t.image_features.empty()) throw InputError(source, "an image target without features");
 }
 
+json figures_json(const ValidationFigures& v) {
+  return {{"measured", v.measured},
+          {"precision", v.precision},
+          {"recall", v.recall},
+          {"f1", v.f1},
+          {"loss", v.loss},
+          {"true_positives", v.true_positives},
+          {"false_positives", v.false_positives},
+          {"false_negatives", v.false_negatives},
+          {"true_negatives", v.true_negatives},
+          {"positive_photos", v.positive_photos},
+          {"negative_photos", v.negative_photos},
+          {"threshold_rule", v.threshold_rule}};
+}
+
+ValidationFigures figures_from_json(const json& v) {
+  ValidationFigures f;
+  f.measured = v.at("measured").get<bool>();
+  f.precision = v.at("precision").get<double>();
+  f.recall = v.at("recall").get<double>();
+  f.f1 = v.value("f1", 0.0);
+  f.loss = v.value("loss", 0.0);
+  f.true_positives = v.at("true_positives").get<int>();
+  f.false_positives = v.at("false_positives").get<int>();
+  f.false_negatives = v.at("false_negatives").get<int>();
+  f.true_negatives = v.at("true_negatives").get<int>();
+  f.positive_photos = v.value("positive_photos", 0);
+  f.negative_photos = v.value("negative_photos", 0);
+  f.threshold_rule = v.value("threshold_rule", "");
+  return f;
+}
+
 // kind classifier: {"backbone": {...}, "head": {"kind", "feature_mean",
 // "feature_scale", "layers": [{"inputs", "outputs", "weights", "bias"}],
 // "dropout", "sha256"}, "validation": {...}, "training": {...}, "photos":
@@ -76,19 +108,7 @@ json classifier_payload_json(const ClassifierPayload& c) {
                {"dropout", c.head.dropout},
                {"l2_normalize", c.head.l2_normalize},
                {"sha256", head_checksum(c.head)}};
-  const ValidationFigures& v = c.validation;
-  json validation = {{"measured", v.measured},
-                     {"precision", v.precision},
-                     {"recall", v.recall},
-                     {"f1", v.f1},
-                     {"loss", v.loss},
-                     {"true_positives", v.true_positives},
-                     {"false_positives", v.false_positives},
-                     {"false_negatives", v.false_negatives},
-                     {"true_negatives", v.true_negatives},
-                     {"positive_photos", v.positive_photos},
-                     {"negative_photos", v.negative_photos},
-                     {"threshold_rule", v.threshold_rule}};
+  json validation = figures_json(c.validation);
   const TrainingSummary& t = c.training;
   json training = {{"epochs_run", t.epochs_run},
                    {"best_epoch", t.best_epoch},
@@ -106,11 +126,16 @@ json classifier_payload_json(const ClassifierPayload& c) {
                       {"positive", p.positive},
                       {"validation", p.validation},
                       {"samples", p.samples}});
-  return {{"backbone", backbone},
-          {"head", head},
-          {"validation", validation},
-          {"training", training},
-          {"photos", photos}};
+  json out = {{"backbone", backbone},
+              {"head", head},
+              {"validation", validation},
+              {"training", training},
+              {"photos", photos}};
+  if (c.folds > 0) {
+    out["cross_validation"] = figures_json(c.cross_validation);
+    out["cross_validation"]["folds"] = c.folds;
+  }
+  return out;
 }
 
 void read_classifier_payload(const json& payload, Target& t, const std::string& source) {
@@ -157,19 +182,11 @@ void read_classifier_payload(const json& payload, Target& t, const std::string& 
                      "the classifier head's checksum does not match its weights "
                      "(damaged or edited by hand; train it again)");
 
-  const json& v = payload.at("validation");
-  c.validation.measured = v.at("measured").get<bool>();
-  c.validation.precision = v.at("precision").get<double>();
-  c.validation.recall = v.at("recall").get<double>();
-  c.validation.f1 = v.value("f1", 0.0);
-  c.validation.loss = v.value("loss", 0.0);
-  c.validation.true_positives = v.at("true_positives").get<int>();
-  c.validation.false_positives = v.at("false_positives").get<int>();
-  c.validation.false_negatives = v.at("false_negatives").get<int>();
-  c.validation.true_negatives = v.at("true_negatives").get<int>();
-  c.validation.positive_photos = v.value("positive_photos", 0);
-  c.validation.negative_photos = v.value("negative_photos", 0);
-  c.validation.threshold_rule = v.value("threshold_rule", "");
+  c.validation = figures_from_json(payload.at("validation"));
+  if (payload.contains("cross_validation")) {
+    c.cross_validation = figures_from_json(payload.at("cross_validation"));
+    c.folds = payload.at("cross_validation").at("folds").get<int>();
+  }
 
   const json& tr = payload.at("training");
   c.training.epochs_run = tr.value("epochs_run", 0);

@@ -390,4 +390,70 @@ TrainedHead train_head(const std::vector<Sample>& samples,
   return out;
 }
 
+targets::ValidationFigures cross_validate(const std::vector<Sample>& samples,
+                                          const std::vector<bool>& photo_positive,
+                                          const std::vector<int>& samples_per_photo, int folds,
+                                          const HeadOptions& options) {
+  if (folds < 2) throw InputError("--folds", "cross-validation needs at least 2 folds");
+  std::vector<int> fold_of(photo_positive.size(), -1);
+  std::mt19937 rng(options.seed + 1);
+  for (bool label : {true, false}) {
+    std::vector<std::size_t> usable;
+    for (std::size_t i = 0; i < photo_positive.size(); ++i)
+      if (photo_positive[i] == label && samples_per_photo[i] > 0) usable.push_back(i);
+    if (static_cast<int>(usable.size()) < folds + 1)
+      throw InputError(
+          "--folds", std::to_string(folds) + " folds need at least " + std::to_string(folds + 1) +
+                         " " + (label ? "positive" : "negative") +
+                         " photos that give samples (have " + std::to_string(usable.size()) + ")");
+    std::shuffle(usable.begin(), usable.end(), rng);
+    for (std::size_t k = 0; k < usable.size(); ++k)
+      fold_of[usable[k]] = static_cast<int>(k % folds);
+  }
+  targets::ValidationFigures pooled;
+  pooled.measured = true;
+  for (int fold = 0; fold < folds; ++fold) {
+    std::vector<Sample> rest;
+    std::vector<const Sample*> scored;
+    // Photo indices stay as they are; the fold's photos just have no samples
+    // in `rest`, so the inner split never picks them.
+    std::vector<int> rest_per_photo(samples_per_photo);
+    for (std::size_t i = 0; i < fold_of.size(); ++i)
+      if (fold_of[i] == fold) rest_per_photo[i] = 0;
+    for (const auto& s : samples) {
+      if (fold_of[s.photo] == fold) {
+        if (!s.augmented) scored.push_back(&s);
+      } else {
+        rest.push_back(s);
+      }
+    }
+    std::vector<bool> inner = choose_validation_photos(photo_positive, rest_per_photo,
+                                                       options.validation_fraction, options.seed);
+    TrainedHead trained = train_head(rest, inner, options);
+    std::vector<float> probabilities;
+    std::vector<bool> labels;
+    for (const Sample* s : scored) {
+      probabilities.push_back(trained.head.probability(s->features));
+      labels.push_back(s->positive);
+    }
+    targets::ValidationFigures f = measure(probabilities, labels, trained.threshold);
+    pooled.true_positives += f.true_positives;
+    pooled.false_positives += f.false_positives;
+    pooled.false_negatives += f.false_negatives;
+    pooled.true_negatives += f.true_negatives;
+  }
+  for (std::size_t i = 0; i < fold_of.size(); ++i)
+    if (fold_of[i] >= 0) (photo_positive[i] ? pooled.positive_photos : pooled.negative_photos)++;
+  int predicted = pooled.true_positives + pooled.false_positives;
+  int actual = pooled.true_positives + pooled.false_negatives;
+  pooled.precision = predicted > 0 ? static_cast<double>(pooled.true_positives) / predicted : 0;
+  pooled.recall = actual > 0 ? static_cast<double>(pooled.true_positives) / actual : 0;
+  pooled.f1 = pooled.precision + pooled.recall > 0
+                  ? 2 * pooled.precision * pooled.recall / (pooled.precision + pooled.recall)
+                  : 0;
+  pooled.threshold_rule = std::to_string(folds) +
+                          "-fold cross-validation by photo, each fold at its own head's threshold";
+  return pooled;
+}
+
 }  // namespace tw::train

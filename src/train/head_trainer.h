@@ -26,7 +26,7 @@ struct HeadOptions {
   int max_epochs = 200;
   int batch_size = 32;
   double learning_rate = 0.01;       // Adam
-  double l2 = 1e-3;                  // weight decay on weights (not biases)
+  double l2 = 1e-2;                  // weight decay on weights (not biases)
   int patience = 20;                 // epochs without a better validation loss before stopping
   double validation_fraction = 0.2;  // of each class's photos; 0: no split
   unsigned seed = 1;
@@ -73,5 +73,17 @@ struct TrainedHead {
 TrainedHead train_head(const std::vector<Sample>& samples,
                        const std::vector<bool>& validation_photo, const HeadOptions& options,
                        const EpochProgress& progress = {});
+
+// K-fold cross-validation by photo, a steadier estimate than one small
+// held-out split: photos are dealt into `folds` groups per class (shuffled
+// by the seed); each group is scored by a head trained on the others (with
+// its own inner validation split for early stopping and its threshold), on
+// the group's un-augmented samples, and the counts of all groups are
+// pooled.  Throws InputError("--folds", reason) when a class has fewer
+// usable photos than folds + 1.
+targets::ValidationFigures cross_validate(const std::vector<Sample>& samples,
+                                          const std::vector<bool>& photo_positive,
+                                          const std::vector<int>& samples_per_photo, int folds,
+                                          const HeadOptions& options);
 
 }  // namespace tw::train

@@ -58,6 +58,11 @@ TrainReport train_target(const std::string& name, const std::vector<fs::path>& p
   std::vector<bool> held_out = choose_validation_photos(
       positive, extraction.samples_per_photo, options.head.validation_fraction, options.head.seed);
   TrainedHead trained = train_head(extraction.samples, held_out, options.head, progress.epochs);
+  if (options.folds > 0) {
+    target.classifier.folds = options.folds;
+    target.classifier.cross_validation = cross_validate(
+        extraction.samples, positive, extraction.samples_per_photo, options.folds, options.head);
+  }
 
   target.threshold = std::clamp(trained.threshold, 1e-4f, 1 - 1e-4f);
   target.classifier.head = std::move(trained.head);

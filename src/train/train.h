@@ -23,6 +23,7 @@ struct TrainOptions {
   vision::OnnxBackboneOptions onnx;  // input size, mean, std for an ONNX backbone
   ExtractOptions extract;            // augmentation copies and seed
   HeadOptions head;
+  int folds = 0;  // > 0: also report K-fold cross-validated figures
 };
 
 // Progress of the two long stages, for a terminal bar or plain lines.

@@ -188,3 +188,26 @@ TEST(Augment, RepeatableForASeedAndItsTransformFollowsABox) {
   cv::Mat first = augment(image, rng, all).image, second = augment(image, rng, all).image;
   EXPECT_TRUE(first.size() != second.size() || cv::norm(first, second, cv::NORM_L1) > 0);
 }
+
+TEST(CrossValidation, EveryPhotoScoredOnceByAHeadThatNeverSawIt) {
+  std::vector<bool> photo_positive;
+  auto samples = clouds(10, 4, 3.f, 8, photo_positive);
+  std::vector<int> per_photo(photo_positive.size(), 4);
+  HeadOptions options;
+  // Clouds centred at the origin: unit length would throw away the class
+  // information (the negatives' directions are random), so raw features.
+  options.l2_normalize = false;
+  targets::ValidationFigures cv = cross_validate(samples, photo_positive, per_photo, 4, options);
+  EXPECT_TRUE(cv.measured);
+  // One un-augmented sample per photo, each scored exactly once.
+  EXPECT_EQ(cv.true_positives + cv.false_negatives, 10);
+  EXPECT_EQ(cv.false_positives + cv.true_negatives, 10);
+  EXPECT_EQ(cv.positive_photos, 10);
+  EXPECT_GE(cv.precision, 0.9);
+  EXPECT_GE(cv.recall, 0.9);
+  // No signal: the pooled figures say so (a head cannot beat chance much).
+  auto noise = clouds(10, 4, 0.f, 8, photo_positive);
+  targets::ValidationFigures chance = cross_validate(noise, photo_positive, per_photo, 4, options);
+  EXPECT_LT(chance.f1, 0.9);
+  EXPECT_THROW(cross_validate(samples, photo_positive, per_photo, 10, options), InputError);
+}
