@@ -8,7 +8,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <map>
 
 #include "media/video.h"
 #include "scan/scan_fixture.h"
@@ -26,6 +28,7 @@ const train::TrainReport& jesper_report() {
   static train::TrainReport report = [] {
     test::TrainingFolders folders = test::jesper_training_folders();
     train::TrainOptions options;
+    options.folds = 4;
     auto models = test::test_models();
     return train::train_target("jesper-clf", {folders.positives}, {folders.negatives}, options,
                                &models);
@@ -78,6 +81,41 @@ TEST(JesperClassifier, TrainsWithValidationFigures) {
   // Augmented copies of a held-out photo never train the head.
   for (const auto& p : c.photos) EXPECT_TRUE(!p.validation || p.samples >= 1) << p.path;
   for (const auto& w : r.warnings) std::printf("  warning: %s\n", w.c_str());
+  // Every usable photo scored once by a head that never saw it.
+  const auto& x = c.cross_validation;
+  std::printf("4-fold cross-validation: precision %.3f (%d/%d) recall %.3f (%d/%d) TN %d\n",
+              x.precision, x.true_positives, x.true_positives + x.false_positives, x.recall,
+              x.true_positives, x.true_positives + x.false_negatives, x.true_negatives);
+  EXPECT_EQ(c.folds, 4);
+  EXPECT_EQ(x.true_positives + x.false_negatives, x.positive_photos);
+  EXPECT_GE(x.recall, 0.75);
+  EXPECT_GE(x.precision, 0.5);
+}
+
+// A classifier target and a face target in one scan pass: both found.
+TEST(JesperClassifier, ScannedInTheSamePassAsAFaceTarget) {
+  targets::Target face;
+  {
+    std::vector<fs::path> photos;
+    for (const auto& p : test::photos_of_only("Jesper"))
+      if (p.angle == 0) photos.push_back(p.file);
+    face = test::enroll_from("jesper-face", photos);
+  }
+  scan::Scanner scanner(test::test_models(), {face, jesper_report().target});
+  scan::ScanResult r = scanner.scan(test::kphotoalbum_dir() / "movie.avi");
+  std::map<std::string, const Appearance*> by_target;
+  for (const auto& a : r.appearances) by_target[a.target] = &a;
+  ASSERT_EQ(by_target.count("jesper-face"), 1u);
+  ASSERT_EQ(by_target.count("jesper-clf"), 1u);
+  EXPECT_EQ(r.appearances.size(), 2u);
+  // The same face: the boxes of the two best frames overlap when they are
+  // the same frame.
+  const Appearance& a = *by_target["jesper-clf"];
+  const Appearance& b = *by_target["jesper-face"];
+  if (std::abs(a.best_time - b.best_time) < 1e-6) {
+    EXPECT_GT(iou(a.box, b.box), 0.9f);
+  }
+  EXPECT_GT(r.timings.classify, 0);
 }
 
 TEST(JesperClassifier, FindsJesperInMovieAvi) {
