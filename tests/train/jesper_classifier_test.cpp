@@ -24,18 +24,6 @@ using namespace tw;
 
 namespace {
 
-const train::TrainReport& jesper_report() {
-  static train::TrainReport report = [] {
-    test::TrainingFolders folders = test::jesper_training_folders();
-    train::TrainOptions options;
-    options.folds = 4;
-    auto models = test::test_models();
-    return train::train_target("jesper-clf", {folders.positives}, {folders.negatives}, options,
-                               &models);
-  }();
-  return report;
-}
-
 void print_validation(const train::TrainReport& r) {
   const auto& v = r.target.classifier.validation;
   std::printf(
@@ -64,10 +52,7 @@ void print_frame_probabilities(const targets::Target& target, const fs::path& vi
   std::printf("\n");
 }
 
-}  // namespace
-
-TEST(JesperClassifier, TrainsWithValidationFigures) {
-  const train::TrainReport& r = jesper_report();
+void check_training(const train::TrainReport& r) {
   print_validation(r);
   const auto& c = r.target.classifier;
   EXPECT_EQ(r.target.kind, targets::TargetKind::classifier);
@@ -93,7 +78,7 @@ TEST(JesperClassifier, TrainsWithValidationFigures) {
 }
 
 // A classifier target and a face target in one scan pass: both found.
-TEST(JesperClassifier, ScannedInTheSamePassAsAFaceTarget) {
+void check_same_pass_as_a_face_target(const targets::Target& classifier) {
   targets::Target face;
   {
     std::vector<fs::path> photos;
@@ -101,7 +86,7 @@ TEST(JesperClassifier, ScannedInTheSamePassAsAFaceTarget) {
       if (p.angle == 0) photos.push_back(p.file);
     face = test::enroll_from("jesper-face", photos);
   }
-  scan::Scanner scanner(test::test_models(), {face, jesper_report().target});
+  scan::Scanner scanner(test::test_models(), {face, classifier});
   scan::ScanResult r = scanner.scan(test::kphotoalbum_dir() / "movie.avi");
   std::map<std::string, const Appearance*> by_target;
   for (const auto& a : r.appearances) by_target[a.target] = &a;
@@ -118,8 +103,7 @@ TEST(JesperClassifier, ScannedInTheSamePassAsAFaceTarget) {
   EXPECT_GT(r.timings.classify, 0);
 }
 
-TEST(JesperClassifier, FindsJesperInMovieAvi) {
-  const targets::Target& jesper = jesper_report().target;
+void check_finds_jesper_in_movie_avi(const targets::Target& jesper) {
   print_frame_probabilities(jesper, test::kphotoalbum_dir() / "movie.avi");
   scan::Scanner scanner(test::test_models(), {jesper});
   scan::ScanResult r = scanner.scan(test::kphotoalbum_dir() / "movie.avi");
@@ -137,8 +121,7 @@ TEST(JesperClassifier, FindsJesperInMovieAvi) {
   EXPECT_GT(a.box.width, 10.f);
 }
 
-TEST(JesperClassifier, FindsNobodyInAClipOfOtherPeople) {
-  const targets::Target& jesper = jesper_report().target;
+void check_finds_nobody_in_a_clip_of_others(const targets::Target& jesper) {
   test::ClipSpec spec;
   spec.width = 480;
   spec.height = 640;
@@ -158,4 +141,33 @@ TEST(JesperClassifier, FindsNobodyInAClipOfOtherPeople) {
   EXPECT_GT(r.faces, 10);
   for (const auto& a : r.appearances)
     ADD_FAILURE() << "false match [" << a.start << ", " << a.end << "] p " << a.best_score;
+}
+
+}  // namespace
+
+// One test: training takes ~20 s, and ctest runs every test in its own
+// process, so the checks share one trained target.
+TEST(JesperClassifier, TrainedOnPhotosFindsJesperInMovieAviAndNobodyElse) {
+  test::TrainingFolders folders = test::jesper_training_folders();
+  train::TrainOptions options;
+  options.folds = 4;
+  auto models = test::test_models();
+  train::TrainReport report =
+      train::train_target("jesper-clf", {folders.positives}, {folders.negatives}, options, &models);
+  {
+    SCOPED_TRACE("training");
+    check_training(report);
+  }
+  {
+    SCOPED_TRACE("movie.avi");
+    check_finds_jesper_in_movie_avi(report.target);
+  }
+  {
+    SCOPED_TRACE("other people");
+    check_finds_nobody_in_a_clip_of_others(report.target);
+  }
+  {
+    SCOPED_TRACE("same pass as a face target");
+    check_same_pass_as_a_face_target(report.target);
+  }
 }
