@@ -51,7 +51,6 @@ json summary_json(const tw::targets::Target& t, const fs::path& file) {
   }
   if (t.kind == tw::targets::TargetKind::classifier) {
     const auto& c = t.classifier;
-    const auto& v = c.validation;
     json backbone = {{"kind", c.backbone.kind}, {"features", c.backbone.feature_size}};
     if (!c.backbone.is_face())
       backbone.update({{"path", c.backbone.path},
@@ -64,24 +63,10 @@ json summary_json(const tw::targets::Target& t, const fs::path& file) {
     out["backbone"] = backbone;
     out["head"] = tw::targets::to_string(c.head.kind);
     out["training_photos"] = {{"positive", positives}, {"negative", negatives}};
-    out["validation"] = {{"measured", v.measured},
-                         {"precision", v.precision},
-                         {"recall", v.recall},
-                         {"true_positives", v.true_positives},
-                         {"false_positives", v.false_positives},
-                         {"false_negatives", v.false_negatives},
-                         {"true_negatives", v.true_negatives},
-                         {"positive_photos", v.positive_photos},
-                         {"negative_photos", v.negative_photos},
-                         {"threshold_rule", v.threshold_rule}};
-    if (c.folds > 0)
-      out["cross_validation"] = {{"folds", c.folds},
-                                 {"precision", c.cross_validation.precision},
-                                 {"recall", c.cross_validation.recall},
-                                 {"true_positives", c.cross_validation.true_positives},
-                                 {"false_positives", c.cross_validation.false_positives},
-                                 {"false_negatives", c.cross_validation.false_negatives},
-                                 {"true_negatives", c.cross_validation.true_negatives}};
+    // The figures exactly as the target file stores them.
+    json payload = json::parse(tw::targets::to_json_text(t))["classifier"];
+    out["validation"] = payload["validation"];
+    if (payload.contains("cross_validation")) out["cross_validation"] = payload["cross_validation"];
   }
   return out;
 }

@@ -115,9 +115,10 @@ class Progress {
 
 json report_json(const tw::train::TrainReport& r, const fs::path& file) {
   const auto& c = r.target.classifier;
-  const auto& v = c.validation;
   json warnings = json::array();
   for (const auto& w : r.warnings) warnings.push_back(w);
+  // The figures exactly as the target file stores them.
+  json payload = json::parse(tw::targets::to_json_text(r.target))["classifier"];
   return {{"name", r.target.name},
           {"kind", "classifier"},
           {"file", file.string()},
@@ -129,25 +130,8 @@ json report_json(const tw::train::TrainReport& r, const fs::path& file) {
           {"samples", r.samples},
           {"epochs_run", c.training.epochs_run},
           {"best_epoch", c.training.best_epoch},
-          {"validation",
-           {{"measured", v.measured},
-            {"precision", v.precision},
-            {"recall", v.recall},
-            {"true_positives", v.true_positives},
-            {"false_positives", v.false_positives},
-            {"false_negatives", v.false_negatives},
-            {"true_negatives", v.true_negatives},
-            {"positive_photos", v.positive_photos},
-            {"negative_photos", v.negative_photos}}},
-          {"cross_validation", c.folds > 0
-                                   ? json{{"folds", c.folds},
-                                          {"precision", c.cross_validation.precision},
-                                          {"recall", c.cross_validation.recall},
-                                          {"true_positives", c.cross_validation.true_positives},
-                                          {"false_positives", c.cross_validation.false_positives},
-                                          {"false_negatives", c.cross_validation.false_negatives},
-                                          {"true_negatives", c.cross_validation.true_negatives}}
-                                   : json(nullptr)},
+          {"validation", payload["validation"]},
+          {"cross_validation", payload.value("cross_validation", json(nullptr))},
           {"warnings", warnings}};
 }
 
