@@ -239,6 +239,7 @@ const tw::cli::CommandRegistration registration{
       auto args = std::make_shared<TrainArgs>();
       auto* sub = root.add_subcommand(
           "train", "Train a classifier target from folders of positive and negative photos");
+      sub->option_defaults()->always_capture_default();
       sub->add_option("NAME", args->name, "Target name (letters, digits, . _ -)")->required();
       sub->add_option("--positives", args->positives,
                       "Folder of photos showing the target (repeatable)")
