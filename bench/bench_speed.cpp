@@ -10,7 +10,7 @@
 // (c)/(b), and whether (b) and (c) found the same appearances (same targets,
 // interval ends within 0.4 s), as one JSON object.
 //
-//   build/bench/bench_speed [--clips 3] [--threads 2] [--jobs 1] [--no-naive]
+//   build/bench/bench_speed [--clips 3] [--threads 2] [--jobs 1] [--min-face 64] [--no-naive]
 //   build/bench/bench_speed --face-sizes   the smallest face found per detector input
 //
 // Needs the test models (build/test-home, installed by ctest's models
@@ -236,17 +236,43 @@ int face_sizes() {
   return 0;
 }
 
+// Milliseconds per detection of a 720x1280 frame at each input size, on
+// the current OpenCV thread count.
+int detector_timing() {
+  cv::Mat frame;
+  cv::resize(media::load_image(test::demo_photo("skagen.jpg")), frame, cv::Size(720, 1280));
+  json out = json::object();
+  for (int input : {512, 448, 384, 320, 256, 192, 128, 96}) {
+    vision::DetectorOptions o;
+    o.input_size = input;
+    vision::FaceDetector detector(test::test_models(), o);
+    detector.detect(frame);  // first run allocates
+    const int rounds = 10;
+    auto start = Clock::now();
+    for (int i = 0; i < rounds; ++i) detector.detect(frame);
+    out[std::to_string(input)] = since(start) / rounds * 1000;
+  }
+  std::cout << out.dump(2) << std::endl;
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int clip_count = 3, threads = 2, jobs = 1;
+  float min_face = scan::kDefaultSmallestFacePx;
   bool naive = true;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--clips") && i + 1 < argc) clip_count = std::atoi(argv[++i]);
     if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) threads = std::atoi(argv[++i]);
     if (!std::strcmp(argv[i], "--jobs") && i + 1 < argc) jobs = std::atoi(argv[++i]);
+    if (!std::strcmp(argv[i], "--min-face") && i + 1 < argc) min_face = std::atof(argv[++i]);
     if (!std::strcmp(argv[i], "--no-naive")) naive = false;
     if (!std::strcmp(argv[i], "--face-sizes")) return face_sizes();
+    if (!std::strcmp(argv[i], "--detector-timing")) {
+      cv::setNumThreads(threads);
+      return detector_timing();
+    }
   }
   try {
     std::vector<fs::path> clips;
@@ -272,6 +298,7 @@ int main(int argc, char** argv) {
     scan::ScanOptions fast_options;
     fast_options.fps = fps;
     fast_options.threads = threads;
+    fast_options.smallest_face_px = min_face;
     PathRun fast = scan_all(clips, targets, fast_options, jobs);
 
     json out = {{"clips", json::array()},
@@ -279,6 +306,7 @@ int main(int argc, char** argv) {
                 {"sample_fps", fps},
                 {"threads", threads},
                 {"jobs", jobs},
+                {"min_face", min_face},
                 {"hardware_threads", std::thread::hardware_concurrency()},
                 {"decode_only", {{"wall", decode_wall}, {"video_s_per_wall_s", decode_rate}}},
                 {"optimized", fast.to_json()},

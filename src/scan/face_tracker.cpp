@@ -25,7 +25,7 @@ std::vector<int> FaceTracker::continued(const std::vector<Box>& boxes,
     int best = -1;
     float best_iou = options_.min_iou;
     for (std::size_t k = 0; k < tracks_.size(); ++k) {
-      if (taken[k] || tracks_[k].age + 1 >= options_.recheck_every) continue;
+      if (taken[k] || !tracks_[k].settled || tracks_[k].age + 1 >= options_.recheck_every) continue;
       float overlap = iou(boxes[i], tracks_[k].box);
       if (overlap >= best_iou) {
         best = static_cast<int>(k);
@@ -46,12 +46,12 @@ std::vector<int> FaceTracker::continued(const std::vector<Box>& boxes,
 
 void FaceTracker::update(const std::vector<Box>& boxes, const std::vector<cv::Mat>& patches,
                          const std::vector<Descriptor>& descriptors,
-                         const std::vector<int>& track_of) {
+                         const std::vector<int>& track_of, const std::vector<bool>& settled) {
   std::vector<Track> next;
   for (std::size_t i = 0; i < boxes.size() && i < patches.size() && i < descriptors.size(); ++i) {
     int track = i < track_of.size() ? track_of[i] : -1;
     int age = track >= 0 && track < static_cast<int>(tracks_.size()) ? tracks_[track].age + 1 : 0;
-    next.push_back({boxes[i], patches[i], descriptors[i], age});
+    next.push_back({boxes[i], patches[i], descriptors[i], age, i < settled.size() && settled[i]});
   }
   tracks_ = std::move(next);
 }

@@ -20,6 +20,11 @@ struct TrackingOptions {
   // patches; a different face at the same place differs by far more.
   float max_patch_change = 12.f;
   int recheck_every = 5;  // analysed frames a descriptor may be re-used for
+  // A descriptor whose distance to a face target lies within this of the
+  // target's threshold is not re-used: there the reference path's frame by
+  // frame decisions flip with small changes, and a re-used descriptor would
+  // repeat one of them.
+  float unsettled_margin = 0.1f;
 };
 
 // A face's look for the tracker's cheap check.
@@ -36,9 +41,12 @@ class FaceTracker {
                              const std::vector<cv::Mat>& patches) const;
   const Descriptor& descriptor(int track) const { return tracks_.at(track).descriptor; }
   // The faces of the frame just analysed become the tracks; track_of[i] is
-  // what continued() said for face i (-1: freshly embedded).
+  // what continued() said for face i (-1: freshly embedded); settled[i]:
+  // descriptor i may be re-used (its matches are clear-cut).
   void update(const std::vector<Box>& boxes, const std::vector<cv::Mat>& patches,
-              const std::vector<Descriptor>& descriptors, const std::vector<int>& track_of);
+              const std::vector<Descriptor>& descriptors, const std::vector<int>& track_of,
+              const std::vector<bool>& settled);
+  const TrackingOptions& options() const { return options_; }
   void clear() { tracks_.clear(); }
 
  private:
@@ -47,6 +55,7 @@ class FaceTracker {
     cv::Mat patch;
     Descriptor descriptor;
     int age = 0;  // analysed frames since the descriptor was computed
+    bool settled = true;
   };
   TrackingOptions options_;
   std::vector<Track> tracks_;

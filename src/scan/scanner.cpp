@@ -210,25 +210,33 @@ struct Scanner::Impl {
   }
 
   // The box the exhaustive path's detector draws for a face found at a
-  // smaller input: the detector re-run on a square window around the face,
-  // at the exhaustive path's scale (the face has the same pixels in the net
-  // as in a full-frame detection at options.detector.input_size), so
-  // landmarks, crops and descriptors match the reference path's.  nullopt:
-  // no face there at that scale (the reference would not have one either).
+  // smaller input: the detector re-run on a window around the face, cut
+  // from the exhaustive path's view of the frame (same scale; window origin
+  // on its 32 px grid, so the net's first two feature grids line up with the
+  // full-frame run's and the face sees the same features), with 64 px of
+  // context around the face.  Landmarks, crops and descriptors then match
+  // the reference path's.  nullopt: no face there at that scale (the
+  // reference would not have one either).
   std::optional<Box> refine(const cv::Mat& frame, const Box& coarse, StageTimings& t) {
     auto start = Clock::now();
     const int full = options.detector.input_size;
     const double scale = static_cast<double>(full) / std::max(frame.cols, frame.rows);
-    const double face = std::max(coarse.width, coarse.height);
-    const int input = std::clamp(static_cast<int>(std::ceil(3.0 * face * scale / 32.0)) * 32, 96,
-                                 std::max(96, full));
-    const int side = static_cast<int>(std::lround(input / scale));
-    const cv::Rect window(cvRound(coarse.x + coarse.width / 2) - side / 2,
-                          cvRound(coarse.y + coarse.height / 2) - side / 2, side, side);
+    constexpr int kGrid = 32, kContext = 64;
+    auto down = [](double v) { return static_cast<int>(std::floor(v / kGrid)) * kGrid; };
+    auto up = [](double v) { return static_cast<int>(std::ceil(v / kGrid)) * kGrid; };
+    const int x0 = std::max(0, down(coarse.x * scale - kContext));
+    const int y0 = std::max(0, down(coarse.y * scale - kContext));
+    const int x1 = up((coarse.x + coarse.width) * scale + kContext);
+    const int y1 = up((coarse.y + coarse.height) * scale + kContext);
+    const int input = std::min(full, std::max(x1 - x0, y1 - y0));
+    // The window in frame pixels; beyond the frame it is black, as in the
+    // full-frame run's padding.
+    const cv::Rect window(cvRound(x0 / scale), cvRound(y0 / scale), cvRound(input / scale),
+                          cvRound(input / scale));
     const cv::Rect inside = window & cv::Rect(0, 0, frame.cols, frame.rows);
     std::optional<Box> best;
     if (inside.area() > 0) {
-      cv::Mat canvas(side, side, frame.type(), cv::Scalar::all(0));
+      cv::Mat canvas(window.height, window.width, frame.type(), cv::Scalar::all(0));
       frame(inside).copyTo(canvas(inside - window.tl()));
       float best_overlap = 0.3f;
       for (const FaceDetection& d : detector_at(input).detect(canvas)) {
@@ -244,6 +252,15 @@ struct Scanner::Impl {
     }
     t.detect += seconds_since(start);
     return best;
+  }
+
+  // True when the descriptor is not within `margin` of any face target's
+  // threshold (a re-used copy then gives the same decisions).
+  bool clear_cut(const Descriptor& descriptor, float margin) const {
+    for (std::size_t t = 0; t < matcher.targets().size(); ++t)
+      if (std::abs(matcher.distance_to(t, descriptor) - matcher.threshold_of(t)) < margin)
+        return false;
+    return true;
   }
 
   // Tracked faces re-use their descriptor; the others are refined (when
@@ -284,6 +301,7 @@ struct Scanner::Impl {
     std::vector<Box> kept_detected;
     std::vector<cv::Mat> kept_patches;
     std::vector<int> kept_tracks;
+    std::vector<bool> settled;
     for (std::size_t i = 0; i < detected.size(); ++i) {
       if (!descriptor_of[i]) continue;
       out.boxes.push_back(shown[i]);
@@ -292,8 +310,9 @@ struct Scanner::Impl {
       kept_detected.push_back(detected[i]);
       kept_patches.push_back(patches[i]);
       kept_tracks.push_back(track_of[i]);
+      settled.push_back(clear_cut(*descriptor_of[i], tracker.options().unsettled_margin));
     }
-    tracker.update(kept_detected, kept_patches, out.descriptors, kept_tracks);
+    tracker.update(kept_detected, kept_patches, out.descriptors, kept_tracks, settled);
     return out;
   }
 
