@@ -7,6 +7,7 @@
 
 #include "cli/command.h"
 #include "core/errors.h"
+#include "core/hash.h"
 #include "models/model_dir.h"
 #include "targets/enroll.h"
 #include "targets/enroll_image.h"
@@ -159,6 +160,20 @@ std::string count_of(int part, int whole) {
   return "(" + std::to_string(part) + "/" + std::to_string(whole) + ")";
 }
 
+// Whether scan can still use an ONNX backbone (it refuses a missing or
+// changed file).
+std::string backbone_state(const tw::targets::BackboneSpec& b) {
+  std::error_code ec;
+  if (!fs::is_regular_file(b.path, ec)) return " (FILE MISSING: scan refuses this target)";
+  try {
+    if (tw::sha256_file(b.path) != b.sha256)
+      return " (FILE CHANGED since training: scan refuses this target)";
+  } catch (const tw::InputError&) {
+    return " (FILE UNREADABLE: scan refuses this target)";
+  }
+  return "";
+}
+
 void show_classifier(const tw::targets::Target& t, const fs::path& file) {
   const auto& c = t.classifier;
   const auto& v = c.validation;
@@ -178,7 +193,8 @@ void show_classifier(const tw::targets::Target& t, const fs::path& file) {
               << "...), input " << b.input_width << "x" << b.input_height << ", mean "
               << fixed(b.mean[0], 3) << "," << fixed(b.mean[1], 3) << "," << fixed(b.mean[2], 3)
               << ", std " << fixed(b.std[0], 3) << "," << fixed(b.std[1], 3) << ","
-              << fixed(b.std[2], 3) << ", " << b.feature_size << " features from the whole frame\n";
+              << fixed(b.std[2], 3) << ", " << b.feature_size << " features from the whole frame"
+              << backbone_state(b) << "\n";
   std::cout << "head:       " << tw::targets::to_string(c.head.kind);
   if (c.head.kind == tw::targets::HeadKind::mlp)
     std::cout << " (" << c.head.layers.front().outputs << " hidden units, dropout "

@@ -88,6 +88,8 @@ TEST(TrainCli, TrainsShowsListsAndScansWithAnOnnxBackbone) {
   EXPECT_EQ(doc["backbone"]["kind"], "onnx");
   EXPECT_TRUE(doc["validation"]["measured"].get<bool>());
 
+  EXPECT_EQ(show.out.find("FILE"), std::string::npos) << show.out;
+
   RunResult list = run_in(home, {"target", "list"});
   EXPECT_NE(list.out.find("classifier"), std::string::npos) << list.out;
 
@@ -107,6 +109,14 @@ TEST(TrainCli, TrainsShowsListsAndScansWithAnOnnxBackbone) {
   EXPECT_EQ(result["appearances"][0]["target"], "japan");
   EXPECT_NEAR(result["appearances"][0]["start"].get<double>(), 1.0, 0.4);
   EXPECT_NEAR(result["appearances"][0]["end"].get<double>(), 3.0, 0.4);
+
+  // The backbone changed after training: show says so, scan refuses it.
+  { std::ofstream(model, std::ios::app) << "x"; }
+  RunResult changed = run_in(home, {"target", "show", "japan"});
+  EXPECT_NE(changed.out.find("FILE CHANGED since training"), std::string::npos) << changed.out;
+  RunResult refused = run_in(home, {"scan", clip.string()});
+  EXPECT_EQ(refused.exit_code, 2) << refused.out << refused.err;
+  EXPECT_NE(refused.err.find("japan: its backbone"), std::string::npos) << refused.err;
 }
 
 TEST(TrainCli, BadInputIsOneLineNamingItAndExitTwo) {
