@@ -238,7 +238,7 @@ float choose_threshold(const std::vector<float>& probabilities, const std::vecto
 TrainedHead train_head(const std::vector<Sample>& samples,
                        const std::vector<bool>& validation_photo, const HeadOptions& options,
                        const EpochProgress& progress) {
-  if (samples.empty()) throw InputError("", "no training samples");
+  if (samples.empty()) throw InputError("training photos", "they gave no samples");
   const int dims = static_cast<int>(samples.front().features.size());
   std::vector<const Sample*> train_rows, validation_rows;
   for (const auto& s : samples) {
@@ -258,8 +258,9 @@ TrainedHead train_head(const std::vector<Sample>& samples,
   const int train_pos = count_positive(train_rows);
   const int train_neg = static_cast<int>(train_rows.size()) - train_pos;
   if (train_pos == 0 || train_neg == 0)
-    throw InputError("", std::string("the training part has no ") +
-                             (train_pos == 0 ? "positive" : "negative") + " samples");
+    throw InputError("training photos", std::string("the training part has no ") +
+                                            (train_pos == 0 ? "positive" : "negative") +
+                                            " samples");
 
   // The head's own input transform (unit length), applied once up front.
   std::vector<Sample> prepared_storage;

@@ -36,6 +36,10 @@ TrainReport train_target(const std::string& name, const std::vector<fs::path>& p
     spec.kind = "face";
     spec.feature_size = 128;
   } else {
+    std::error_code ec;
+    if (!fs::exists(options.backbone, ec))
+      throw InputError(options.backbone,
+                       "no such file (--backbone takes 'face' or the path of an .onnx file)");
     fs::path file = fs::absolute(options.backbone).lexically_normal();
     vision::OnnxBackbone backbone(file, options.onnx);
     extraction = extract_image_features(report.data, backbone, options.extract, progress.photos);

@@ -140,6 +140,10 @@ TEST(TrainCli, BadInputIsOneLineNamingItAndExitTwo) {
   expect_one_line_error(r, pos);
   EXPECT_NE(r.err.find("no face found in any positive photo"), std::string::npos) << r.err;
 
+  r = run_in(home, {"train", "x", "--positives", pos, "--negatives", neg, "--backbone", "fcae"});
+  expect_one_line_error(r, "fcae");
+  EXPECT_NE(r.err.find("--backbone takes 'face'"), std::string::npos) << r.err;
+
   const std::string text_model = (home / "model.onnx").string();
   { std::ofstream(text_model) << "not a network"; }
   r = run_in(home,
