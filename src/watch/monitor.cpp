@@ -339,7 +339,7 @@ class Monitor {
   }
 
   // One scanning thread: claims videos until stopped (or, with stop_when_idle,
-  // until the queue has nothing to claim).
+  // until no video is queued or being scanned).
   void scan_worker(int index, const std::atomic<bool>& stop_when_idle) {
     const std::string owner = worker_ + "#" + std::to_string(index);
     std::unique_ptr<scan::Scanner> scanner;
@@ -361,11 +361,23 @@ class Monitor {
         continue;
       }
       if (!video) {
-        if (stop_when_idle.load()) return;
+        // Idle means nothing left to claim now or later: a video another
+        // worker is scanning either completes or, if that worker died, its
+        // lease runs out and it is claimed here.
+        if (stop_when_idle.load() && !others_are_scanning()) return;
         std::this_thread::sleep_for(options_.tick);
         continue;
       }
       process(*scanner, *video, owner);
+    }
+  }
+
+  bool others_are_scanning() {
+    try {
+      return store_->queue_depth().scanning > 0;
+    } catch (const std::exception& e) {
+      log_.event("store.error", {{"error", e.what()}});
+      return true;  // unknown: keep waiting, as for a failed claim
     }
   }
 
