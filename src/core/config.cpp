@@ -186,8 +186,8 @@ void read_store(const TableReader& reader, Config& config, const fs::path& base_
 }
 
 void read_scan(const TableReader& reader, ScanConfig& scan) {
-  reader.only({"fps", "targets", "threshold", "min_frames", "min_duration", "max_video_bytes",
-               "download_timeout"});
+  reader.only({"fps", "targets", "threshold", "min_frames", "min_duration", "min_face",
+               "max_video_bytes", "download_timeout"});
   if (auto fps = reader.number("fps")) {
     if (*fps <= 0 || *fps > 1000) reader.fail_at("fps", "scan.fps must be in (0, 1000]");
     scan.fps = *fps;
@@ -199,6 +199,11 @@ void read_scan(const TableReader& reader, ScanConfig& scan) {
   }
   if (auto frames = reader.integer("min_frames", 1)) scan.min_frames = static_cast<int>(*frames);
   if (auto d = reader.duration("min_duration")) scan.min_duration = *d;
+  if (auto px = reader.number("min_face")) {
+    if (!(*px >= 8 && *px <= 4096))
+      reader.fail_at("min_face", "scan.min_face must be in [8, 4096] pixels");
+    scan.min_face = *px;
+  }
   if (auto bytes = reader.size("max_video_bytes")) scan.max_video_bytes = *bytes;
   if (auto d = reader.duration("download_timeout")) scan.download_timeout = *d;
 }

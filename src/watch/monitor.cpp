@@ -219,6 +219,7 @@ class Monitor {
       double seconds = std::chrono::duration<double>(*config_.scan.min_duration).count();
       o.aggregation.min_frames = std::max(1, static_cast<int>(std::ceil(seconds * o.fps)));
     }
+    if (config_.scan.min_face) o.smallest_face_px = static_cast<float>(*config_.scan.min_face);
     o.evidence_dir = home_.evidence();
     o.progress = [this](double, double) {
       if (stop_.load()) throw ScanCancelled{};
@@ -283,11 +284,12 @@ class Monitor {
       result.started_at = started;
       result.frames_sampled = static_cast<int>(r.frames_sampled);
       result.duration = r.duration;
-      result.timings_json = ordered_json{{"decode", r.timings.decode}, {"detect", r.timings.detect},
-                                         {"align", r.timings.align},   {"embed", r.timings.embed},
-                                         {"match", r.timings.match},   {"images", r.timings.images},
-                                         {"wall", r.timings.wall}}
-                                .dump();
+      result.timings_json =
+          ordered_json{{"decode", r.timings.decode},     {"detect", r.timings.detect},
+                       {"align", r.timings.align},       {"embed", r.timings.embed},
+                       {"match", r.timings.match},       {"images", r.timings.images},
+                       {"classify", r.timings.classify}, {"wall", r.timings.wall}}
+              .dump();
       result.appearances = r.appearances;
       result.sinks = outbox_->sink_names();
       store::CompletedScan done = store_->complete_scan(result);

@@ -113,6 +113,7 @@ fps = 2.5
 threshold = 0.55
 min_frames = 3
 min_duration = "500ms"
+min_face = 48
 max_video_bytes = "20MB"
 download_timeout = "2m"
 
@@ -157,6 +158,7 @@ kind = "console"
   EXPECT_DOUBLE_EQ(config.scan.threshold.value(), 0.55);
   EXPECT_EQ(config.scan.min_frames.value(), 3);
   EXPECT_EQ(config.scan.min_duration.value(), 500ms);
+  EXPECT_DOUBLE_EQ(config.scan.min_face.value(), 48);
   EXPECT_EQ(config.scan.max_video_bytes, 20'000'000u);
   EXPECT_EQ(config.scan.download_timeout, 2min);
   EXPECT_EQ(config.watch.concurrency, 4);
@@ -210,6 +212,14 @@ TEST(Config, BadDurationNamesItsLine) {
                  "every = " + bad + "\n");
     EXPECT_EQ(where, "tw.toml:5") << bad;
     EXPECT_NE(why.find("bad duration"), std::string::npos) << bad << ": " << why;
+  }
+}
+
+TEST(Config, BadMinFaceNamesItsLine) {
+  for (const char* bad : {"0", "-64", "5000", "\"64px\""}) {
+    auto [where, why] = error_of(std::string("[scan]\nfps = 5\nmin_face = ") + bad + "\n");
+    EXPECT_EQ(where, "tw.toml:3") << bad;
+    EXPECT_NE(why.find("min_face"), std::string::npos) << bad << ": " << why;
   }
 }
 
