@@ -31,15 +31,6 @@ class ScanCli : public ::testing::Test {
 };
 fs::path* ScanCli::home_ = nullptr;
 
-std::vector<json> json_lines(const std::string& out) {
-  std::vector<json> lines;
-  std::istringstream in(out);
-  std::string line;
-  while (std::getline(in, line))
-    if (!line.empty()) lines.push_back(json::parse(line));
-  return lines;
-}
-
 void ffmpeg(const std::vector<std::string>& args) {
   std::vector<std::string> argv = {"ffmpeg", "-hide_banner", "-loglevel", "error", "-y"};
   argv.insert(argv.end(), args.begin(), args.end());

@@ -15,15 +15,6 @@ using namespace tw;
 
 namespace {
 
-std::vector<json> json_lines(const std::string& out) {
-  std::vector<json> lines;
-  std::istringstream in(out);
-  std::string line;
-  while (std::getline(in, line))
-    if (!line.empty()) lines.push_back(json::parse(line));
-  return lines;
-}
-
 fs::path anne_home() {
   static fs::path home = [] {
     fs::path h = test::fresh_home("scan-speed-cli");
@@ -49,7 +40,7 @@ TEST(ScanSpeedCli, JobsKeepTheInputOrderAndEachResult) {
   for (std::string a : {"--jobs", "2", "--format", "json"}) args.push_back(a);
   test::RunResult r = test::run_in(anne_home(), args);
   EXPECT_EQ(r.exit_code, 2) << "one input is missing: " << r.err;
-  auto lines = json_lines(r.out);
+  auto lines = test::json_lines(r.out);
   ASSERT_EQ(lines.size(), inputs.size()) << r.out;
   for (std::size_t i = 0; i < inputs.size(); ++i) EXPECT_EQ(lines[i]["input"], inputs[i]);
   EXPECT_TRUE(lines[0]["appearances"].empty());
@@ -68,7 +59,7 @@ TEST(ScanSpeedCli, MinFaceAndFirstHit) {
   test::RunResult r = test::run_in(
       anne_home(), {"scan", cut.string(), "--min-face", "100", "--first-hit", "--format", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  auto lines = json_lines(r.out);
+  auto lines = test::json_lines(r.out);
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0]["detector_input"], 224);
   EXPECT_TRUE(lines[0]["stopped_early"].get<bool>());

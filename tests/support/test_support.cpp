@@ -58,6 +58,14 @@ void write_file(const fs::path& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
 }
 
+std::vector<nlohmann::json> json_lines(const std::string& text) {
+  std::vector<nlohmann::json> objects;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) objects.push_back(nlohmann::json::parse(line));
+  return objects;
+}
+
 RunResult run_program(const std::vector<std::string>& argv,
                       const std::vector<std::string>& extra_env, int timeout_s) {
   fs::path dir = fresh_dir("run");

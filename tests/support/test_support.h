@@ -1,5 +1,7 @@
 #pragma once
 // Helpers shared by every test suite: where things are, running the binary.
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -17,6 +19,9 @@ std::filesystem::path home_dir();  // TRENDWATCH_HOME of the test run (models in
 // (parent folders created).
 std::string read_file(const std::filesystem::path& path);
 void write_file(const std::filesystem::path& path, const std::string& bytes);
+
+// One JSON object per non-empty line (a command's --format json output).
+std::vector<nlohmann::json> json_lines(const std::string& text);
 
 // A fresh empty directory under the build tree, unique per call.
 std::filesystem::path fresh_dir(const std::string& hint);

@@ -18,6 +18,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
+using test::json_lines;
 using test::read_file;
 using test::run_trendwatch;
 using test::write_file;
@@ -28,12 +29,6 @@ std::vector<std::string> lines_of(const std::string& text) {
   for (std::string line; std::getline(in, line);)
     if (!line.empty()) lines.push_back(line);
   return lines;
-}
-
-std::vector<json> json_lines(const std::string& text) {
-  std::vector<json> objects;
-  for (const std::string& line : lines_of(text)) objects.push_back(json::parse(line));
-  return objects;
 }
 
 // ---- A genuine 20000x20000 grey PNG in ~2.5 MB, written without holding
