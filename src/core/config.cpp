@@ -200,8 +200,9 @@ void read_scan(const TableReader& reader, ScanConfig& scan) {
   if (auto frames = reader.integer("min_frames", 1)) scan.min_frames = static_cast<int>(*frames);
   if (auto d = reader.duration("min_duration")) scan.min_duration = *d;
   if (auto px = reader.number("min_face")) {
-    if (!(*px >= 8 && *px <= 4096))
-      reader.fail_at("min_face", "scan.min_face must be in [8, 4096] pixels");
+    if (!(*px == 0 || (*px >= 8 && *px <= 4096)))
+      reader.fail_at("min_face",
+                     "scan.min_face must be 0 (the detector's full input) or 8-4096 px");
     scan.min_face = *px;
   }
   if (auto bytes = reader.size("max_video_bytes")) scan.max_video_bytes = *bytes;

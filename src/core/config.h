@@ -31,7 +31,8 @@ struct ScanConfig {
   std::optional<double> threshold;
   std::optional<int> min_frames;  // sampled frames an appearance needs
   // The smallest face (pixels wide in the frame) that must be found; it
-  // sets the detector's input size per video.  Unset: the scanner's default.
+  // sets the detector's input size per video (0: its full input).  Unset:
+  // the scanner's default.
   std::optional<double> min_face;
   std::optional<Duration> min_duration;                  // on-screen time an appearance needs
   std::uint64_t max_video_bytes = 500ull * 1000 * 1000;  // download size limit
