@@ -262,17 +262,40 @@ int main(int argc, char** argv) {
   int clip_count = 3, threads = 2, jobs = 1;
   float min_face = scan::kDefaultSmallestFacePx;
   bool naive = true;
+  const char* usage =
+      "usage: bench_speed [--clips 3] [--threads 2] [--jobs 1] [--min-face 64] [--no-naive]\n"
+      "       bench_speed --face-sizes | --detector-timing\n"
+      "Prints decode-only, naive and optimized video-seconds per wall-second over\n"
+      "generated 60 s clips, their ratios and whether the appearances agree (JSON).\n"
+      "Run from the source tree after ctest's models fixture (build/test-home).\n";
   for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--clips") && i + 1 < argc) clip_count = std::atoi(argv[++i]);
-    if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) threads = std::atoi(argv[++i]);
-    if (!std::strcmp(argv[i], "--jobs") && i + 1 < argc) jobs = std::atoi(argv[++i]);
-    if (!std::strcmp(argv[i], "--min-face") && i + 1 < argc) min_face = std::atof(argv[++i]);
-    if (!std::strcmp(argv[i], "--no-naive")) naive = false;
-    if (!std::strcmp(argv[i], "--face-sizes")) return face_sizes();
-    if (!std::strcmp(argv[i], "--detector-timing")) {
+    const bool has_value = i + 1 < argc;
+    if (!std::strcmp(argv[i], "--clips") && has_value) {
+      clip_count = std::atoi(argv[++i]);
+    } else if (!std::strcmp(argv[i], "--threads") && has_value) {
+      threads = std::atoi(argv[++i]);
+    } else if (!std::strcmp(argv[i], "--jobs") && has_value) {
+      jobs = std::atoi(argv[++i]);
+    } else if (!std::strcmp(argv[i], "--min-face") && has_value) {
+      min_face = static_cast<float>(std::atof(argv[++i]));
+    } else if (!std::strcmp(argv[i], "--no-naive")) {
+      naive = false;
+    } else if (!std::strcmp(argv[i], "--face-sizes")) {
+      return face_sizes();
+    } else if (!std::strcmp(argv[i], "--detector-timing")) {
       cv::setNumThreads(threads);
       return detector_timing();
+    } else if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
+      std::cout << usage;
+      return 0;
+    } else {
+      std::cerr << "bench_speed: " << argv[i] << ": unknown option or missing value\n" << usage;
+      return 2;
     }
+  }
+  if (clip_count < 1 || threads < 1 || jobs < 1 || min_face < 0) {
+    std::cerr << "bench_speed: --clips, --threads and --jobs must be >= 1, --min-face >= 0\n";
+    return 2;
   }
   try {
     std::vector<fs::path> clips;
