@@ -355,7 +355,7 @@ const tw::cli::CommandRegistration registration{
       sub->add_flag("--first-hit", args->first_hit,
                     "Stop each video at its first confident appearance (alert-only scans)");
       sub->add_option("--jobs", args->jobs,
-                      "Videos scanned at once (default: one per two cores; --exhaustive: 1)");
+                      "Videos scanned at once (0 or unset: one per two cores; --exhaustive: 1)");
       sub->add_option("--download-timeout", args->download_timeout,
                       "Seconds allowed for downloading a URL")
           ->capture_default_str();

@@ -7,6 +7,7 @@
 
 #include "core/errors.h"
 #include "core/hash.h"
+#include "scan/evidence.h"
 #include "vision/onnx_backbone.h"
 
 namespace fs = std::filesystem;
@@ -28,17 +29,6 @@ struct BackboneGroup {
 };
 
 using BackboneKey = std::tuple<std::string, int, int, std::array<float, 3>, std::array<float, 3>>;
-
-// The face with a margin, clipped to the frame (a view into it), as the
-// evidence crop shows it.
-cv::Mat face_with_margin(const cv::Mat& frame, const Box& box) {
-  const float grow = 0.25f * std::max(box.width, box.height);
-  cv::Rect area(cvRound(box.x - grow), cvRound(box.y - grow), cvRound(box.width + 2 * grow),
-                cvRound(box.height + 2 * grow));
-  area &= cv::Rect(0, 0, frame.cols, frame.rows);
-  if (area.area() <= 0) return cv::Mat();
-  return frame(area);
-}
 
 std::unique_ptr<vision::OnnxBackbone> load_backbone(const targets::Target& t) {
   const targets::BackboneSpec& spec = t.classifier.backbone;
@@ -124,8 +114,8 @@ std::vector<FrameHit> ClassifierMatcher::match_faces(
       }
     }
     if (best == faces) continue;
-    hits.push_back({t.name, best_p, 1.f - best_p, boxes[best], face_with_margin(frame, boxes[best]),
-                    descriptors[best]});
+    hits.push_back({t.name, best_p, 1.f - best_p, boxes[best],
+                    region_around(frame, boxes[best], 0.25f), descriptors[best]});
   }
   return hits;
 }

@@ -66,6 +66,14 @@ fs::path face_descriptor_path(const fs::path& crop_path) {
   return crop_path.parent_path() / (name + "-face.json");
 }
 
+cv::Mat region_around(const cv::Mat& frame, const Box& box, float margin) {
+  const float grow = margin * std::max(box.width, box.height);
+  cv::Rect r(cvRound(box.x - grow), cvRound(box.y - grow), cvRound(box.width + 2 * grow),
+             cvRound(box.height + 2 * grow));
+  r &= cv::Rect(0, 0, frame.cols, frame.rows);
+  return r.area() > 0 ? frame(r) : cv::Mat();
+}
+
 cv::Mat annotate_frame(const cv::Mat& frame, const Appearance& a) {
   cv::Mat out = frame.clone();
   if (out.empty()) return out;

@@ -20,6 +20,12 @@ void write_evidence(const std::filesystem::path& dir, const std::string& video_s
 // matched frame's face}, 128 floats each.
 std::filesystem::path face_descriptor_path(const std::filesystem::path& crop_path);
 
+// The box grown on every side by margin x its longer side, clipped to the
+// frame: what a person looks at in an evidence crop (a view into frame, not
+// a copy; empty when nothing of the box is inside).  Faces use 0.25, found
+// images 0.05.
+cv::Mat region_around(const cv::Mat& frame, const Box& box, float margin);
+
 // The frame with the box and "target score @ time" drawn (a copy).
 cv::Mat annotate_frame(const cv::Mat& frame, const Appearance& appearance);
 

@@ -31,25 +31,6 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// The face box grown by a margin and clipped to the frame: what a person
-// looks at in the evidence crop (a view into frame, not a copy).
-cv::Mat face_region(const cv::Mat& frame, const Box& box) {
-  float margin = 0.25f * std::max(box.width, box.height);
-  cv::Rect r(cvRound(box.x - margin), cvRound(box.y - margin), cvRound(box.width + 2 * margin),
-             cvRound(box.height + 2 * margin));
-  r &= cv::Rect(0, 0, frame.cols, frame.rows);
-  return r.area() > 0 ? frame(r) : cv::Mat();
-}
-
-// A found image's box, slightly grown and clipped (a view into frame).
-cv::Mat image_region(const cv::Mat& frame, const Box& box) {
-  float margin = 0.05f * std::max(box.width, box.height);
-  cv::Rect r(cvRound(box.x - margin), cvRound(box.y - margin), cvRound(box.width + 2 * margin),
-             cvRound(box.height + 2 * margin));
-  r &= cv::Rect(0, 0, frame.cols, frame.rows);
-  return r.area() > 0 ? frame(r) : cv::Mat();
-}
-
 // Sets OpenCV's thread count for the scope and restores it after.
 class ThreadScope {
  public:
@@ -179,7 +160,8 @@ struct Scanner::Impl {
       if (!m) continue;
       // distance: the share of ratio-test matches RANSAC rejected.
       float distance = 1.f - static_cast<float>(m->inliers) / std::max(1, m->good_matches);
-      hits.push_back({named.target, m->score, distance, m->box, image_region(frame, m->box), {}});
+      hits.push_back(
+          {named.target, m->score, distance, m->box, region_around(frame, m->box, 0.05f), {}});
     }
     t.images += seconds_since(start);
     return hits;
@@ -351,7 +333,7 @@ struct Scanner::Impl {
                    m->score,
                    m->distance,
                    faces.boxes[i],
-                   face_region(frame, faces.boxes[i]),
+                   region_around(frame, faces.boxes[i], 0.25f),
                    faces.descriptors[i]};
       if (same == hits.end())
         hits.push_back(std::move(hit));
