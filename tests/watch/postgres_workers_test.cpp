@@ -21,6 +21,7 @@
 #include "store/postgres_server.h"
 #include "store/store.h"
 #include "support/clips.h"
+#include "watch/strangers_clip.h"
 #include "watch/video_site.h"
 
 namespace fs = std::filesystem;
@@ -33,19 +34,6 @@ std::size_t count_of(const std::string& text, const std::string& needle) {
   std::size_t n = 0;
   for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
   return n;
-}
-
-// A 3 s clip of people who are not Jesper.
-fs::path strangers_clip() {
-  ClipSpec spec;
-  spec.width = 320;
-  spec.height = 480;
-  spec.duration = 3;
-  spec.segments = {Background::solid("0x304050")};
-  spec.overlays.push_back(Overlay::image(face_api_dir() / "demo" / "sample2.jpg", 0.2, 2.8)
-                              .scaled_to_height(240)
-                              .at(0, 120));
-  return make_clip(spec);
 }
 
 // A `trendwatch worker --drain` process with its stderr (JSON events) in a file.

@@ -23,6 +23,7 @@
 #include "cli/cli_fixture.h"
 #include "store/store.h"
 #include "support/clips.h"
+#include "watch/strangers_clip.h"
 #include "watch/video_site.h"
 
 namespace fs = std::filesystem;
@@ -31,19 +32,6 @@ using namespace tw::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-// A clip of people who are not Jesper (face-api's group photos), 4 s.
-fs::path others_clip() {
-  ClipSpec spec;
-  spec.width = 360;
-  spec.height = 640;
-  spec.duration = 4;
-  spec.segments = {Background::solid("0x203040")};
-  spec.overlays.push_back(Overlay::image(face_api_dir() / "demo" / "sample2.jpg", 0.5, 3.5)
-                              .scaled_to_height(300)
-                              .at(0, 150));
-  return make_clip(spec);
-}
 
 using Feed = VideoSite;
 
@@ -96,7 +84,7 @@ fs::path* Watch::home_ = nullptr;
 
 TEST_F(Watch, OncePollsScansAndAlertsEachAppearanceOnce) {
   feed_.add_video("movie.avi", movie_avi());
-  feed_.add_video("others.mp4", others_clip());
+  feed_.add_video("others.mp4", strangers_clip());
   fs::path config = write_config(feed_source());
 
   RunResult r = watch_once(config);
@@ -264,7 +252,7 @@ bool kill_when(const fs::path& home, const fs::path& config, const fs::path& log
 
 TEST_F(Watch, KillNineMidScanLosesNothing) {
   feed_.add_video("movie.avi", movie_avi());
-  feed_.add_video("others.mp4", others_clip());
+  feed_.add_video("others.mp4", strangers_clip());
   fs::path config = write_config(feed_source());
 
   // Killed while scanning: the videos are queued or leased, nothing is done.
@@ -347,7 +335,7 @@ namespace {
 
 TEST_F(Watch, SigtermGivesInFlightWorkBackAndExitsCleanly) {
   feed_.add_video("movie.avi", movie_avi());
-  feed_.add_video("others.mp4", others_clip());
+  feed_.add_video("others.mp4", strangers_clip());
   fs::path config = write_config(feed_source());
   fs::path log = work_ / "daemon.log";
   pid_t pid = start_daemon(*home_, config, log, {});
