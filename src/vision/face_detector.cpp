@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <stdexcept>
 
 #include "vision/tf_image.h"
@@ -42,15 +43,24 @@ float relative_iou(const RelBox& a, const RelBox& b) {
 
 }  // namespace
 
-std::vector<std::array<float, 4>> ssd_anchors(int input_size, int trained_input) {
-  if (input_size < 1) throw std::invalid_argument("SSD input size must be positive");
+namespace {
+
+// The anchors of a rows x cols input.  size_scale_y/x turn an anchor's
+// scale (a share of the trained square side) into a share of this input's
+// height/width.
+std::vector<std::array<float, 4>> anchors_for(int rows, int cols, double size_scale_y,
+                                              double size_scale_x) {
+  if (rows < 1 || cols < 1) throw std::invalid_argument("SSD input size must be positive");
   // Feature maps the six box predictors see: conv 11 (stride 16), the
   // MobileNet output (stride 32), then four stride-2 extra layers.
-  std::array<int, 6> grids{};
-  int size = input_size;
-  for (int i = 0; i < 4; ++i) size = same_out(size, 2);
-  grids[0] = size;
-  for (int i = 1; i < 6; ++i) grids[i] = same_out(grids[i - 1], 2);
+  std::array<int, 6> grid_rows{}, grid_cols{};
+  int r = rows, c = cols;
+  for (int i = 0; i < 4; ++i) r = same_out(r, 2), c = same_out(c, 2);
+  grid_rows[0] = r, grid_cols[0] = c;
+  for (int i = 1; i < 6; ++i) {
+    grid_rows[i] = same_out(grid_rows[i - 1], 2);
+    grid_cols[i] = same_out(grid_cols[i - 1], 2);
+  }
 
   // Scales linear from 0.2 to 0.95 over the six layers; the lowest layer has
   // three boxes (0.1 square, 0.2 at 2:1 and 1:2), the others five aspect
@@ -74,15 +84,12 @@ std::vector<std::array<float, 4>> ssd_anchors(int input_size, int trained_input)
         if (aspect == 1.0) specs.push_back({std::sqrt(scales[layer] * scales[layer + 1]), 1.0});
       }
     }
-    const int grid = grids[layer];
-    const double size_scale =
-        trained_input > 0 ? static_cast<double>(trained_input) / input_size : 1.0;
-    for (int row = 0; row < grid; ++row) {
-      for (int col = 0; col < grid; ++col) {
-        const double cy = (row + 0.5) / grid, cx = (col + 0.5) / grid;
+    for (int row = 0; row < grid_rows[layer]; ++row) {
+      for (int col = 0; col < grid_cols[layer]; ++col) {
+        const double cy = (row + 0.5) / grid_rows[layer], cx = (col + 0.5) / grid_cols[layer];
         for (const Spec& spec : specs) {
-          const double h = size_scale * spec.scale / std::sqrt(spec.aspect);
-          const double w = size_scale * spec.scale * std::sqrt(spec.aspect);
+          const double h = size_scale_y * spec.scale / std::sqrt(spec.aspect);
+          const double w = size_scale_x * spec.scale * std::sqrt(spec.aspect);
           anchors.push_back({static_cast<float>(cy - h / 2), static_cast<float>(cx - w / 2),
                              static_cast<float>(cy + h / 2), static_cast<float>(cx + w / 2)});
         }
@@ -92,10 +99,35 @@ std::vector<std::array<float, 4>> ssd_anchors(int input_size, int trained_input)
   return anchors;
 }
 
+}  // namespace
+
+std::vector<std::array<float, 4>> ssd_anchors(int input_size, int trained_input) {
+  if (input_size < 1) throw std::invalid_argument("SSD input size must be positive");
+  const double size_scale =
+      trained_input > 0 ? static_cast<double>(trained_input) / input_size : 1.0;
+  return anchors_for(input_size, input_size, size_scale, size_scale);
+}
+
+std::vector<std::array<float, 4>> ssd_anchors(int rows, int cols, int trained_input) {
+  if (rows < 1 || cols < 1 || trained_input < 1)
+    throw std::invalid_argument("SSD input and trained sizes must be positive");
+  return anchors_for(rows, cols, static_cast<double>(trained_input) / rows,
+                     static_cast<double>(trained_input) / cols);
+}
+
 struct FaceDetector::Impl {
   cv::dnn::Net net;
   DetectorOptions options;
-  std::vector<std::array<float, 4>> anchors;
+  std::vector<std::array<float, 4>> anchors;  // of the whole square
+  // crop_padding: the anchors of each cropped input, by (rows, cols).
+  std::map<std::pair<int, int>, std::vector<std::array<float, 4>>> cropped_anchors;
+
+  const std::vector<std::array<float, 4>>& anchors_of(int rows, int cols) {
+    if (rows == options.input_size && cols == options.input_size) return anchors;
+    auto& cached = cropped_anchors[{rows, cols}];
+    if (cached.empty()) cached = ssd_anchors(rows, cols, kSsdTrainedInput);
+    return cached;
+  }
 };
 
 FaceDetector::FaceDetector(const models::ModelDir& models, DetectorOptions options)
@@ -120,14 +152,23 @@ std::vector<FaceDetection> FaceDetector::detect(const cv::Mat& image) {
   const int size = opt.input_size;
   const int side = std::max(bgr.cols, bgr.rows);
 
-  const cv::Mat rgb = padded_resize_rgb(bgr, side, 0, 0, size);
-  cv::Mat blob(std::vector<int>{1, 3, size, size}, CV_32F);
+  // The net's input: the square, or its part that holds the image.
+  cv::Size input(size, size);
+  if (opt.crop_padding) {
+    auto covering = [&](int pixels) {
+      const int scaled = static_cast<int>(std::ceil(static_cast<double>(pixels) * size / side));
+      return std::min(size, (scaled + 31) / 32 * 32);
+    };
+    input = cv::Size(covering(bgr.cols), covering(bgr.rows));
+  }
+  const cv::Mat rgb = padded_resize_rgb(bgr, side, 0, 0, size, input);
+  cv::Mat blob(std::vector<int>{1, 3, input.height, input.width}, CV_32F);
   write_blob_plane(rgb, blob, 0, {127.5f, 127.5f, 127.5f}, 1.f / 127.5f);
 
   std::vector<cv::Mat> outputs;
   impl_->net.setInput(blob, "input");
   impl_->net.forward(outputs, std::vector<cv::String>{"box_encodings", "class_logits"});
-  const auto& anchors = impl_->anchors;
+  const auto& anchors = impl_->anchors_of(input.height, input.width);
   const cv::Mat& encodings = outputs.at(0);
   const cv::Mat& logits = outputs.at(1);
   if (encodings.total() != anchors.size() * 4 || logits.total() != anchors.size() * 3)
@@ -150,7 +191,11 @@ std::vector<FaceDetection> FaceDetector::detect(const cv::Mat& image) {
     const float* t = enc + i * 4;
     const float half_h = std::exp(t[2] / 5.f) * ha / 2, half_w = std::exp(t[3] / 5.f) * wa / 2;
     const float y = t[0] / 10.f * ha + cy, x = t[1] / 10.f * wa + cx;
-    candidates.push_back({score, {y - half_h, x - half_w, y + half_h, x + half_w}});
+    // Relative to the whole square (IoU is the same either way).
+    const float sy = static_cast<float>(input.height) / size;
+    const float sx = static_cast<float>(input.width) / size;
+    candidates.push_back(
+        {score, {(y - half_h) * sy, (x - half_w) * sx, (y + half_h) * sy, (x + half_w) * sx}});
   }
   std::stable_sort(candidates.begin(), candidates.end(),
                    [](const Candidate& a, const Candidate& b) { return a.score > b.score; });

@@ -36,7 +36,13 @@ Taps make_taps(int in_size, int out_size) {
 }  // namespace
 
 cv::Mat padded_resize_rgb(const cv::Mat& bgr, int side, int left, int top, int out_size) {
-  CV_Assert(bgr.type() == CV_8UC3 && side > 0 && out_size > 0);
+  return padded_resize_rgb(bgr, side, left, top, out_size, cv::Size(out_size, out_size));
+}
+
+cv::Mat padded_resize_rgb(const cv::Mat& bgr, int side, int left, int top, int out_size,
+                          cv::Size keep) {
+  CV_Assert(bgr.type() == CV_8UC3 && side > 0 && out_size > 0 && keep.width > 0 &&
+            keep.height > 0 && keep.width <= out_size && keep.height <= out_size);
   const Taps rows = make_taps(side, out_size);
   const Taps cols = make_taps(side, out_size);
   // Canvas column -> pixel offset in a source row, or -1 in the zero padding.
@@ -52,13 +58,13 @@ cv::Mat padded_resize_rgb(const cv::Mat& bgr, int side, int left, int top, int o
   auto value = [](const cv::Vec3b* row, int col, int c) -> double {
     return row && col >= 0 ? row[col][c] : 0.0;
   };
-  cv::Mat out(out_size, out_size, CV_32FC3);
-  for (int r = 0; r < out_size; ++r) {
+  cv::Mat out(keep, CV_32FC3);
+  for (int r = 0; r < keep.height; ++r) {
     auto* dst = out.ptr<cv::Vec3f>(r);
     const cv::Vec3b* upper_row = source_row(rows.lo[r]);
     const cv::Vec3b* lower_row = source_row(rows.hi[r]);
     const double fy = rows.frac[r];
-    for (int k = 0; k < out_size; ++k) {
+    for (int k = 0; k < keep.width; ++k) {
       const int x0 = col_lo[k], x1 = col_hi[k];
       const double fx = cols.frac[k];
       for (int c = 0; c < 3; ++c) {

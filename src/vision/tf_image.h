@@ -15,6 +15,11 @@ namespace tw::vision {
 // (the channel order face-api's nets take), values 0..255.
 cv::Mat padded_resize_rgb(const cv::Mat& bgr, int side, int left, int top, int out_size);
 
+// The same, but only the top-left `keep` part of the out_size square is
+// computed (keep.width, keep.height <= out_size).
+cv::Mat padded_resize_rgb(const cv::Mat& bgr, int side, int left, int top, int out_size,
+                          cv::Size keep);
+
 // Writes (rgb - mean[c]) * scale of a CV_32FC3 image into plane n of an NCHW
 // float blob [N,3,H,W].
 void write_blob_plane(const cv::Mat& rgb, cv::Mat& blob, int n, const std::array<float, 3>& mean,

@@ -141,6 +141,41 @@ TEST(FaceDetector, SmallerInputSizeFindsTheSameFaces) {
   }
 }
 
+// Cutting the padding off the square input: the same faces with nearly the
+// same boxes, on a portrait and a landscape frame (the faces near the
+// image's far edge too, where the cut input ends).
+TEST(FaceDetector, CroppedPaddingFindsTheSameBoxesAsTheSquare) {
+  vision::DetectorOptions square_options, cropped_options;
+  square_options.input_size = cropped_options.input_size = 320;
+  cropped_options.crop_padding = true;
+  vision::FaceDetector square(test::test_models(), square_options);
+  vision::FaceDetector cropped(test::test_models(), cropped_options);
+  const cv::Mat photo = media::load_image(face_api_sample(1));
+  for (const cv::Size canvas_size : {cv::Size(720, 1280), cv::Size(1280, 720)}) {
+    cv::Mat canvas(canvas_size, CV_8UC3, cv::Scalar(60, 80, 100));
+    // The photo as large as fits, right/bottom aligned: the faces sit by the cut.
+    const double fit = std::min(static_cast<double>(canvas.cols) / photo.cols,
+                                static_cast<double>(canvas.rows) / photo.rows);
+    cv::Mat part;
+    cv::resize(photo, part, cv::Size(), fit, fit, cv::INTER_AREA);
+    const cv::Point at(canvas.cols - part.cols, canvas.rows - part.rows);
+    part.copyTo(canvas(cv::Rect(at, part.size())));
+    const auto expected = square.detect(canvas);
+    const auto faces = cropped.detect(canvas);
+    ASSERT_GE(expected.size(), 2u) << canvas_size;
+    ASSERT_EQ(faces.size(), expected.size()) << canvas_size;
+    for (const auto& f : expected) {
+      const auto [match, overlap] = best_match(faces, f.box);
+      ASSERT_NE(match, nullptr) << canvas_size;
+      EXPECT_GT(overlap, 0.85f) << canvas_size;
+      EXPECT_NEAR(match->score, f.score, 0.1f) << canvas_size;
+    }
+  }
+  // 720x1280 at 320: a 192x320 input, 1218 anchors instead of 2034.
+  EXPECT_EQ(vision::ssd_anchors(320, 192, 512).size(),
+            20u * 12 * 3 + (10 * 6 + 5 * 3 + 3 * 2 + 2 * 1 + 1) * 6);
+}
+
 TEST(FaceDetector, AcceptsGreyAndBgraAndFindsNothingInAFlatImage) {
   const cv::Mat image = media::load_image(face_api_sample(1));
   cv::Mat grey, bgra;
