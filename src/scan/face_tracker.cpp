@@ -27,6 +27,7 @@ std::vector<int> FaceTracker::continued(const std::vector<Box>& boxes,
     for (std::size_t k = 0; k < tracks_.size(); ++k) {
       if (taken[k] || !tracks_[k].settled || tracks_[k].age + 1 >= options_.recheck_every) continue;
       float overlap = iou(boxes[i], tracks_[k].box);
+      if (tracks_[k].may_match && overlap < options_.min_iou_may_match) continue;
       if (overlap >= best_iou) {
         best = static_cast<int>(k);
         best_iou = overlap;
@@ -44,14 +45,22 @@ std::vector<int> FaceTracker::continued(const std::vector<Box>& boxes,
   return out;
 }
 
+bool FaceTracker::may_match_at(const Box& box) const {
+  for (const Track& track : tracks_)
+    if (track.may_match && iou(box, track.box) >= options_.min_iou) return true;
+  return false;
+}
+
 void FaceTracker::update(const std::vector<Box>& boxes, const std::vector<cv::Mat>& patches,
                          const std::vector<Descriptor>& descriptors,
-                         const std::vector<int>& track_of, const std::vector<bool>& settled) {
+                         const std::vector<int>& track_of, const std::vector<bool>& settled,
+                         const std::vector<bool>& may_match) {
   std::vector<Track> next;
   for (std::size_t i = 0; i < boxes.size() && i < patches.size() && i < descriptors.size(); ++i) {
     int track = i < track_of.size() ? track_of[i] : -1;
     int age = track >= 0 && track < static_cast<int>(tracks_.size()) ? tracks_[track].age + 1 : 0;
-    next.push_back({boxes[i], patches[i], descriptors[i], age, i < settled.size() && settled[i]});
+    next.push_back({boxes[i], patches[i], descriptors[i], age, i < settled.size() && settled[i],
+                    i < may_match.size() && may_match[i]});
   }
   tracks_ = std::move(next);
 }

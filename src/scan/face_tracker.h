@@ -19,6 +19,10 @@ struct TrackingOptions {
   // Mean absolute gray-level difference (0-255) between the two faces'
   // patches; a different face at the same place differs by far more.
   float max_patch_change = 12.f;
+  // A face that matched a target (or came close) re-uses its descriptor
+  // only while it stays put: a moving face's descriptor, and so its
+  // decisions, change from frame to frame.
+  float min_iou_may_match = 0.9f;
   int recheck_every = 5;  // analysed frames a descriptor may be re-used for
   // A descriptor whose distance to a face target lies within this of the
   // target's threshold is not re-used: there the reference path's frame by
@@ -40,12 +44,16 @@ class FaceTracker {
   std::vector<int> continued(const std::vector<Box>& boxes,
                              const std::vector<cv::Mat>& patches) const;
   const Descriptor& descriptor(int track) const { return tracks_.at(track).descriptor; }
+  // True when `box` overlaps (min_iou) a face of the last analysed frame
+  // flagged by update()'s may_match.
+  bool may_match_at(const Box& box) const;
   // The faces of the frame just analysed become the tracks; track_of[i] is
   // what continued() said for face i (-1: freshly embedded); settled[i]:
-  // descriptor i may be re-used (its matches are clear-cut).
+  // descriptor i may be re-used (its matches are clear-cut); may_match[i]
+  // (optional): face i matched a target or came close.
   void update(const std::vector<Box>& boxes, const std::vector<cv::Mat>& patches,
               const std::vector<Descriptor>& descriptors, const std::vector<int>& track_of,
-              const std::vector<bool>& settled);
+              const std::vector<bool>& settled, const std::vector<bool>& may_match = {});
   const TrackingOptions& options() const { return options_; }
   void clear() { tracks_.clear(); }
 
@@ -56,6 +64,7 @@ class FaceTracker {
     Descriptor descriptor;
     int age = 0;  // analysed frames since the descriptor was computed
     bool settled = true;
+    bool may_match = false;
   };
   TrackingOptions options_;
   std::vector<Track> tracks_;

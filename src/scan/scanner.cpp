@@ -74,6 +74,10 @@ std::vector<NamedImageMatcher> image_matchers_of(const std::vector<targets::Targ
 // finds reliably (measured: bench/bench_speed.cpp --face-sizes).
 constexpr double kDetectableFaceNetPx = 16;
 
+// A face found at a smaller input than the reference's may be this much
+// narrower (or wider) there than the reference path's box for it.
+constexpr float kRefinedSizeSlack = 1.5f;
+
 // One sampled frame on its way from the decode thread, with the scene
 // gate's thumbnail made there (so the inference thread does not).
 struct DecodedFrame {
@@ -88,6 +92,17 @@ struct DescribedFaces {
   std::vector<Descriptor> descriptors;
   std::vector<std::size_t> input;
 };
+
+// True when both frames hit the same targets.
+bool same_targets(const std::vector<FrameHit>& a, const std::vector<FrameHit>& b) {
+  auto names = [](const std::vector<FrameHit>& hits) {
+    std::vector<std::string> out;
+    for (const auto& h : hits) out.push_back(h.target);
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  return names(a) == names(b);
+}
 
 }  // namespace
 
@@ -110,6 +125,11 @@ struct Scanner::Impl {
   models::ModelDir models;  // loads detectors of other input sizes
   vision::Landmarker landmarker;
   vision::FaceEmbedder embedder;
+  // The last analysed frame (on the tracking path) had a face whose match
+  // was not clear-cut, a matching face that moved, or a face that may match
+  // but that the reference scale did not confirm: their decisions may flip
+  // from one sampled frame to the next.
+  bool last_frame_unsettled = false;
 
   Impl(const models::ModelDir& models, std::vector<targets::Target> targets, ScanOptions opts)
       : options(std::move(opts)),
@@ -128,6 +148,7 @@ struct Scanner::Impl {
     if (!sized) {
       vision::DetectorOptions o = options.detector;
       o.input_size = input;
+      o.crop_padding = true;  // the same faces for less work on non-square frames
       sized = std::make_unique<vision::FaceDetector>(models, o);
     }
     return *sized;
@@ -146,6 +167,7 @@ struct Scanner::Impl {
                                 FaceTracker* tracker, ScanResult& result) {
     StageTimings& t = result.timings;
     std::vector<FrameHit> hits;
+    last_frame_unsettled = false;
     if (scans_faces()) hits = analyze_faces(frame, faces_detector, tracker, result);
     if (!classifiers.empty()) {
       auto start = Clock::now();
@@ -245,10 +267,70 @@ struct Scanner::Impl {
     return true;
   }
 
-  // Tracked faces re-use their descriptor; the others are refined (when
-  // detected at a smaller input than the reference's) and described in one
-  // batch.  The result keeps detection order; the tracker keeps the
-  // detected boxes, so that frames compare like with like.
+  // True when the descriptor is further than `margin` beyond every face
+  // target's threshold.
+  bool clearly_no_match(const Descriptor& descriptor, float margin) const {
+    for (std::size_t t = 0; t < matcher.targets().size(); ++t)
+      if (matcher.distance_to(t, descriptor) < matcher.threshold_of(t) + margin) return false;
+    return true;
+  }
+
+  // The faces of `described` that may match (or are about the smallest
+  // matched size), refined to the reference path's box and described again;
+  // those the reference scale does not confirm as faces are dropped.  (A
+  // box from the smaller input can frame a face differently enough to
+  // match where the reference's does not.)  at_reference[i]: box i of
+  // the described input is the reference's already.  Order is kept.
+  DescribedFaces refine_unsettled(const cv::Mat& frame, DescribedFaces described,
+                                  const std::vector<bool>& at_reference, ScanResult& result) {
+    const float margin = options.tracking.unsettled_margin;
+    std::vector<Box> refined_boxes;
+    std::vector<std::size_t> refined_of;  // refined_boxes[j] is for described[refined_of[j]]
+    std::vector<bool> keep(described.boxes.size(), true);
+    for (std::size_t k = 0; k < described.boxes.size(); ++k) {
+      if (at_reference[described.input[k]]) continue;
+      // Classifier heads have no margin to check; faces of about the
+      // smallest matched size are kept or not by the reference's box.
+      const bool decided = clearly_no_match(described.descriptors[k], margin) &&
+                           !classifiers.wants_faces() &&
+                           described.boxes[k].width >= kRefinedSizeSlack * options.min_face_px;
+      if (decided) continue;
+      keep[k] = false;
+      result.faces_embedded += 1;  // the coarse description was spent
+      std::optional<Box> refined = refine(frame, described.boxes[k], result.timings);
+      if (!refined || refined->width < options.min_face_px) {
+        last_frame_unsettled = true;  // seen, then not confirmed: may flicker
+        continue;
+      }
+      refined_boxes.push_back(*refined);
+      refined_of.push_back(k);
+    }
+    if (std::all_of(keep.begin(), keep.end(), [](bool k) { return k; })) return described;
+    DescribedFaces again = describe(frame, refined_boxes, result.timings);
+    std::vector<const Descriptor*> replacement(described.boxes.size(), nullptr);
+    std::vector<Box> replacement_box(described.boxes.size());
+    for (std::size_t j = 0; j < again.boxes.size(); ++j) {
+      const std::size_t k = refined_of[again.input[j]];
+      replacement[k] = &again.descriptors[j];
+      replacement_box[k] = again.boxes[j];
+    }
+    DescribedFaces out;
+    for (std::size_t k = 0; k < described.boxes.size(); ++k) {
+      if (!keep[k] && !replacement[k]) continue;
+      out.boxes.push_back(keep[k] ? described.boxes[k] : replacement_box[k]);
+      out.descriptors.push_back(keep[k] ? described.descriptors[k] : *replacement[k]);
+      out.input.push_back(described.input[k]);
+    }
+    return out;
+  }
+
+  // Tracked faces re-use their descriptor; the others are described in one
+  // batch.  A face detected at a smaller input than the reference's that
+  // may match is then refined (the reference's box) and described again, so
+  // that hits and decisions near a threshold are the reference path's; a
+  // face far from every match decides the same either way.  The
+  // result keeps detection order; the tracker keeps the detected boxes, so
+  // that frames compare like with like.
   DescribedFaces describe_tracked(const cv::Mat& frame, const std::vector<Box>& detected,
                                   FaceTracker& tracker, bool refine_boxes, ScanResult& result) {
     std::vector<cv::Mat> patches;
@@ -256,19 +338,33 @@ struct Scanner::Impl {
     std::vector<int> track_of = tracker.continued(detected, patches);
     std::vector<Box> fresh_boxes;
     std::vector<std::size_t> fresh_of;  // fresh_boxes[k] is for detected[fresh_of[k]]
-    std::vector<Box> shown = detected;  // the box each face is reported with
+    std::vector<bool> at_reference;     // fresh_boxes[k] is the reference path's box
     for (std::size_t i = 0; i < detected.size(); ++i) {
       if (track_of[i] >= 0) continue;
-      if (refine_boxes) {
+      // Boxes found at a smaller input are tighter than the reference's.
+      if (detected[i].width * (refine_boxes ? kRefinedSizeSlack : 1.f) < options.min_face_px)
+        continue;
+      if (refine_boxes && tracker.may_match_at(detected[i])) {
+        // Close to a match on the last analysed frame, so most likely
+        // refined now too: straight to the reference's box.
         std::optional<Box> refined = refine(frame, detected[i], result.timings);
-        if (!refined) continue;
-        shown[i] = *refined;
+        if (!refined || refined->width < options.min_face_px) {
+          last_frame_unsettled = true;
+          continue;
+        }
+        fresh_boxes.push_back(*refined);
+        at_reference.push_back(true);
+      } else {
+        fresh_boxes.push_back(detected[i]);
+        at_reference.push_back(!refine_boxes);
       }
-      if (shown[i].width < options.min_face_px) continue;
-      fresh_boxes.push_back(shown[i]);
       fresh_of.push_back(i);
     }
     DescribedFaces fresh = describe(frame, fresh_boxes, result.timings);
+    if (refine_boxes) fresh = refine_unsettled(frame, std::move(fresh), at_reference, result);
+    std::vector<Box> shown = detected;  // the box each face is reported with
+    for (std::size_t k = 0; k < fresh.boxes.size(); ++k)
+      shown[fresh_of[fresh.input[k]]] = fresh.boxes[k];
     result.faces_embedded += static_cast<std::int64_t>(fresh.descriptors.size());
     std::vector<const Descriptor*> descriptor_of(detected.size(), nullptr);
     for (std::size_t k = 0; k < fresh.descriptors.size(); ++k)
@@ -283,7 +379,7 @@ struct Scanner::Impl {
     std::vector<Box> kept_detected;
     std::vector<cv::Mat> kept_patches;
     std::vector<int> kept_tracks;
-    std::vector<bool> settled;
+    std::vector<bool> settled, may_match;
     for (std::size_t i = 0; i < detected.size(); ++i) {
       if (!descriptor_of[i]) continue;
       out.boxes.push_back(shown[i]);
@@ -292,9 +388,14 @@ struct Scanner::Impl {
       kept_detected.push_back(detected[i]);
       kept_patches.push_back(patches[i]);
       kept_tracks.push_back(track_of[i]);
-      settled.push_back(clear_cut(*descriptor_of[i], tracker.options().unsettled_margin));
+      const float margin = tracker.options().unsettled_margin;
+      settled.push_back(clear_cut(*descriptor_of[i], margin));
+      may_match.push_back(!clearly_no_match(*descriptor_of[i], margin));
+      // A matching face that moves is described afresh on every analysed
+      // frame, and its decisions can flip between sampled frames.
+      if (!settled.back() || (may_match.back() && track_of[i] < 0)) last_frame_unsettled = true;
     }
-    tracker.update(kept_detected, kept_patches, out.descriptors, kept_tracks, settled);
+    tracker.update(kept_detected, kept_patches, out.descriptors, kept_tracks, settled, may_match);
     return out;
   }
 
@@ -372,35 +473,126 @@ struct Scanner::Impl {
         options.exhaustive ? detector : detector_at(result.detector_input);
     SceneGate gate(options.gate);
     FaceTracker tracker(options.tracking);
-    std::vector<FrameHit> last_hits;  // of the last analysed frame
-    std::int64_t last_faces = 0;
+    std::vector<FrameHit> last_hits;  // of the last analysed frame, without descriptors
+    std::int64_t last_faces = 0;      // faces detected in it
 
-    std::int64_t sample_index = 0;
     double last_time = 0;
     bool stop = false;
-    // Analyses (or, past the gate, re-uses) one sampled frame; sets `stop`
-    // once first_hit is satisfied.
-    auto process = [&](media::SampledFrame& frame, const cv::Mat& thumbnail) {
-      std::vector<FrameHit> hits;
-      if (options.exhaustive || gate.must_analyse(thumbnail)) {
-        if (!options.exhaustive && gate.cut()) tracker.clear();
-        std::int64_t faces_before = result.faces;
-        hits = analyze(frame.bgr, faces_detector, options.exhaustive ? nullptr : &tracker, result);
-        gate.analysed(thumbnail);
-        ++result.frames_analyzed;
-        last_faces = result.faces - faces_before;
-        last_hits = hits;
-        // A skipped frame re-uses these hits: its descriptors would only
-        // repeat the analysed frame's in the appearance's evidence.
-        for (auto& h : last_hits) h.descriptor.clear();
-      } else {
-        hits = last_hits;
-        result.faces += last_faces;
-      }
-      aggregator.add_frame(sample_index++, frame.time, hits, frame.bgr);
+    // Hands one sampled frame's hits to the aggregator, in sample order; sets
+    // `stop` once first_hit is satisfied.
+    std::int64_t last_hit_index = -1000;  // the last sampled frame with a hit
+    auto emit = [&](std::int64_t index, const media::SampledFrame& frame,
+                    const std::vector<FrameHit>& hits) {
+      aggregator.add_frame(index, frame.time, hits, frame.bgr);
+      if (!hits.empty()) last_hit_index = index;
       last_time = frame.time;
       if (options.progress) options.progress(frame.time, info.duration);
       if (options.first_hit && aggregator.has_confirmed()) stop = true;
+    };
+    // One analysed frame.
+    struct Analysed {
+      std::vector<FrameHit> hits;
+      std::int64_t faces = 0;  // detected
+      bool unsettled = false;  // a face's match was not clear-cut
+    };
+    // Analyses one frame; `with`: the tracker to use (null: none).
+    auto analyse = [&](const cv::Mat& bgr, FaceTracker* with) {
+      const std::int64_t faces_before = result.faces;
+      Analysed a;
+      a.hits = analyze(bgr, faces_detector, with, result);
+      a.faces = result.faces - faces_before;
+      a.unsettled = last_frame_unsettled;
+      ++result.frames_analyzed;
+      return a;
+    };
+    // The hits a frame that is not analysed re-uses.  (Its descriptors
+    // would only repeat the analysed frame's in the appearance's evidence.)
+    bool last_unsettled = false;
+    auto remember = [&](const Analysed& a) {
+      last_hits = a.hits;
+      for (auto& h : last_hits) h.descriptor.clear();
+      last_faces = a.faces;
+      last_unsettled = a.unsettled;
+    };
+    auto reuse_last = [&] {
+      result.faces += last_faces;
+      return last_hits;
+    };
+
+    // The optimized path.  Frames the scene gate passes unchanged re-use the
+    // last analysed frame's hits.  Of changing frames, every other one is
+    // held back: when the analysed frames on either side of it hit the same
+    // targets, every face in them matched or missed clearly, and no
+    // appearance may be open without a hit on either side, it takes the
+    // earlier one's hits; otherwise it is analysed too.  An appearance needs
+    // min_frames (>= 2) hits, so one on consecutive frames always includes
+    // an analysed frame, and its ends are found as on the exhaustive path.
+    struct Held {
+      media::SampledFrame frame;
+      cv::Mat thumbnail;
+      std::int64_t index = 0;
+      bool cut = false;
+      FaceTracker tracker;  // as it was after the frame before
+    };
+    std::optional<Held> held;
+    bool last_was_analysed = false;
+    const bool hold_back = options.alternate_frames && options.aggregation.min_frames >= 2;
+    // The held frame analysed in its place, when the frames after it do
+    // not change (a change that came and went).
+    auto analyse_held = [&] {
+      if (held->cut) tracker.clear();
+      const Analysed a = analyse(held->frame.bgr, &tracker);
+      gate.analysed(held->thumbnail);
+      remember(a);
+      emit(held->index, held->frame, a.hits);
+      held.reset();
+      last_was_analysed = true;
+    };
+    std::int64_t sample_index = 0;
+    auto process = [&](media::SampledFrame& frame, const cv::Mat& thumbnail) {
+      const std::int64_t index = sample_index++;
+      if (options.exhaustive) {
+        emit(index, frame, analyse(frame.bgr, nullptr).hits);
+        return;
+      }
+      bool changed = gate.must_analyse(thumbnail);
+      if (changed && hold_back && !held && last_was_analysed) {
+        held = Held{std::move(frame), thumbnail, index, gate.cut(), tracker};
+        last_was_analysed = false;
+        return;
+      }
+      if (!changed && held) {
+        analyse_held();
+        changed = gate.must_analyse(thumbnail);
+      }
+      if (!changed) {
+        emit(index, frame, reuse_last());
+        last_was_analysed = false;
+        return;
+      }
+      if (gate.cut()) tracker.clear();
+      const Analysed a = analyse(frame.bgr, &tracker);
+      gate.analysed(thumbnail);
+      if (held) {
+        // Neither side hit, but an appearance may still be open: a hit on
+        // the held frame would extend it, or bridge a gap.
+        const bool near_a_hit =
+            a.hits.empty() && held->index - last_hit_index <= options.aggregation.max_gap + 1;
+        if (same_targets(last_hits, a.hits) && !last_unsettled && !a.unsettled && !near_a_hit) {
+          emit(held->index, held->frame, reuse_last());
+        } else {
+          if (held->cut) held->tracker.clear();
+          emit(held->index, held->frame, analyse(held->frame.bgr, &held->tracker).hits);
+        }
+        held.reset();
+      }
+      remember(a);
+      emit(index, frame, a.hits);
+      last_was_analysed = true;
+    };
+    // At the end of the video.
+    auto flush = [&] {
+      if (held && !stop) analyse_held();
     };
 
     if (options.exhaustive) {
@@ -448,6 +640,7 @@ struct Scanner::Impl {
       result.timings.decode = decode_seconds;
       if (decode_error) std::rethrow_exception(decode_error);
     }
+    flush();
     result.stopped_early = stop;
 
     result.frames_sampled = sample_index;

@@ -76,6 +76,10 @@ struct ScanOptions {
   float smallest_face_px = kDefaultSmallestFacePx;
   SceneGateOptions gate;
   TrackingOptions tracking;
+  // Of changing frames, analyse every other one, and the one between only
+  // when the frames on its either side hit different targets (needs
+  // aggregation.min_frames >= 2; see scanner.cpp).
+  bool alternate_frames = true;
   // Stop each video at its first confident appearance (one with
   // aggregation.min_frames hits): enough for an alert, and the rest of the
   // video is neither decoded nor analysed.
