@@ -16,6 +16,7 @@
 #include "scan/classifier_matcher.h"
 #include "scan/evidence.h"
 #include "scan/face_matcher.h"
+#include "scan/hold_back.h"
 #include "vision/face_embedder.h"
 #include "vision/image_matcher.h"
 #include "vision/landmarker.h"
@@ -92,17 +93,6 @@ struct DescribedFaces {
   std::vector<Descriptor> descriptors;
   std::vector<std::size_t> input;
 };
-
-// True when both frames hit the same targets.
-bool same_targets(const std::vector<FrameHit>& a, const std::vector<FrameHit>& b) {
-  auto names = [](const std::vector<FrameHit>& hits) {
-    std::vector<std::string> out;
-    for (const auto& h : hits) out.push_back(h.target);
-    std::sort(out.begin(), out.end());
-    return out;
-  };
-  return names(a) == names(b);
-}
 
 }  // namespace
 
@@ -574,11 +564,9 @@ struct Scanner::Impl {
       const Analysed a = analyse(frame.bgr, &tracker);
       gate.analysed(thumbnail);
       if (held) {
-        // Neither side hit, but an appearance may still be open: a hit on
-        // the held frame would extend it, or bridge a gap.
-        const bool near_a_hit =
-            a.hits.empty() && held->index - last_hit_index <= options.aggregation.max_gap + 1;
-        if (same_targets(last_hits, a.hits) && !last_unsettled && !a.unsettled && !near_a_hit) {
+        if (held_frame_takes_earlier_hits({last_hits, last_unsettled}, {a.hits, a.unsettled},
+                                          held->index, last_hit_index,
+                                          options.aggregation.max_gap)) {
           emit(held->index, held->frame, reuse_last());
         } else {
           if (held->cut) held->tracker.clear();
