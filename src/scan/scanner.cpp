@@ -248,21 +248,35 @@ struct Scanner::Impl {
     return best;
   }
 
-  // True when the descriptor is not within `margin` of any face target's
-  // threshold (a re-used copy then gives the same decisions).
-  bool clear_cut(const Descriptor& descriptor, float margin) const {
+  // How a face's descriptor stands against each face target: its distance
+  // minus the target's threshold (negative: a match).
+  std::vector<float> gaps_to_thresholds(const Descriptor& descriptor) const {
+    std::vector<float> gaps;
     for (std::size_t t = 0; t < matcher.targets().size(); ++t)
-      if (std::abs(matcher.distance_to(t, descriptor) - matcher.threshold_of(t)) < margin)
-        return false;
-    return true;
+      gaps.push_back(matcher.distance_to(t, descriptor) - matcher.threshold_of(t));
+    return gaps;
   }
 
-  // True when the descriptor is further than `margin` beyond every face
-  // target's threshold.
-  bool clearly_no_match(const Descriptor& descriptor, float margin) const {
-    for (std::size_t t = 0; t < matcher.targets().size(); ++t)
-      if (matcher.distance_to(t, descriptor) < matcher.threshold_of(t) + margin) return false;
-    return true;
+  // No target's threshold within `margin` (a re-used copy then gives the
+  // same decisions).
+  static bool clear_cut(const std::vector<float>& gaps, float margin) {
+    return std::all_of(gaps.begin(), gaps.end(), [&](float g) { return std::abs(g) >= margin; });
+  }
+
+  // Further than `margin` beyond every target's threshold.
+  static bool clearly_no_match(const std::vector<float>& gaps, float margin) {
+    return std::all_of(gaps.begin(), gaps.end(), [&](float g) { return g >= margin; });
+  }
+
+  // The reference path's box for a face proposed at `coarse` (see refine),
+  // when the reference scale confirms it at a matchable size.  A face that
+  // is not confirmed marks the frame unsettled: seen, then not, it may
+  // flicker from frame to frame on the reference path too.
+  std::optional<Box> confirm(const cv::Mat& frame, const Box& coarse, StageTimings& t) {
+    std::optional<Box> refined = refine(frame, coarse, t);
+    if (refined && refined->width >= options.min_face_px) return refined;
+    last_frame_unsettled = true;
+    return std::nullopt;
   }
 
   // The faces of `described` that may match (or are about the smallest
@@ -271,8 +285,9 @@ struct Scanner::Impl {
   // box from the smaller input can frame a face differently enough to
   // match where the reference's does not.)  at_reference[i]: box i of
   // the described input is the reference's already.  Order is kept.
-  DescribedFaces refine_unsettled(const cv::Mat& frame, DescribedFaces described,
-                                  const std::vector<bool>& at_reference, ScanResult& result) {
+  DescribedFaces confirm_possible_matches(const cv::Mat& frame, DescribedFaces described,
+                                          const std::vector<bool>& at_reference,
+                                          ScanResult& result) {
     const float margin = options.tracking.unsettled_margin;
     std::vector<Box> refined_boxes;
     std::vector<std::size_t> refined_of;  // refined_boxes[j] is for described[refined_of[j]]
@@ -281,18 +296,15 @@ struct Scanner::Impl {
       if (at_reference[described.input[k]]) continue;
       // Classifier heads have no margin to check; faces of about the
       // smallest matched size are kept or not by the reference's box.
-      const bool decided = clearly_no_match(described.descriptors[k], margin) &&
+      const bool decided = clearly_no_match(gaps_to_thresholds(described.descriptors[k]), margin) &&
                            !classifiers.wants_faces() &&
                            described.boxes[k].width >= kRefinedSizeSlack * options.min_face_px;
       if (decided) continue;
       keep[k] = false;
       result.faces_embedded += 1;  // the coarse description was spent
-      std::optional<Box> refined = refine(frame, described.boxes[k], result.timings);
-      if (!refined || refined->width < options.min_face_px) {
-        last_frame_unsettled = true;  // seen, then not confirmed: may flicker
-        continue;
-      }
-      refined_boxes.push_back(*refined);
+      std::optional<Box> confirmed = confirm(frame, described.boxes[k], result.timings);
+      if (!confirmed) continue;
+      refined_boxes.push_back(*confirmed);
       refined_of.push_back(k);
     }
     if (std::all_of(keep.begin(), keep.end(), [](bool k) { return k; })) return described;
@@ -337,12 +349,9 @@ struct Scanner::Impl {
       if (refine_boxes && tracker.may_match_at(detected[i])) {
         // Close to a match on the last analysed frame, so most likely
         // refined now too: straight to the reference's box.
-        std::optional<Box> refined = refine(frame, detected[i], result.timings);
-        if (!refined || refined->width < options.min_face_px) {
-          last_frame_unsettled = true;
-          continue;
-        }
-        fresh_boxes.push_back(*refined);
+        std::optional<Box> confirmed = confirm(frame, detected[i], result.timings);
+        if (!confirmed) continue;
+        fresh_boxes.push_back(*confirmed);
         at_reference.push_back(true);
       } else {
         fresh_boxes.push_back(detected[i]);
@@ -351,7 +360,8 @@ struct Scanner::Impl {
       fresh_of.push_back(i);
     }
     DescribedFaces fresh = describe(frame, fresh_boxes, result.timings);
-    if (refine_boxes) fresh = refine_unsettled(frame, std::move(fresh), at_reference, result);
+    if (refine_boxes)
+      fresh = confirm_possible_matches(frame, std::move(fresh), at_reference, result);
     std::vector<Box> shown = detected;  // the box each face is reported with
     for (std::size_t k = 0; k < fresh.boxes.size(); ++k)
       shown[fresh_of[fresh.input[k]]] = fresh.boxes[k];
@@ -379,8 +389,9 @@ struct Scanner::Impl {
       kept_patches.push_back(patches[i]);
       kept_tracks.push_back(track_of[i]);
       const float margin = tracker.options().unsettled_margin;
-      settled.push_back(clear_cut(*descriptor_of[i], margin));
-      may_match.push_back(!clearly_no_match(*descriptor_of[i], margin));
+      const std::vector<float> gaps = gaps_to_thresholds(*descriptor_of[i]);
+      settled.push_back(clear_cut(gaps, margin));
+      may_match.push_back(!clearly_no_match(gaps, margin));
       // A matching face that moves is described afresh on every analysed
       // frame, and its decisions can flip between sampled frames.
       if (!settled.back() || (may_match.back() && track_of[i] < 0)) last_frame_unsettled = true;
@@ -463,8 +474,6 @@ struct Scanner::Impl {
         options.exhaustive ? detector : detector_at(result.detector_input);
     SceneGate gate(options.gate);
     FaceTracker tracker(options.tracking);
-    std::vector<FrameHit> last_hits;  // of the last analysed frame, without descriptors
-    std::int64_t last_faces = 0;      // faces detected in it
 
     double last_time = 0;
     bool stop = false;
@@ -481,32 +490,30 @@ struct Scanner::Impl {
     };
     // One analysed frame.
     struct Analysed {
-      std::vector<FrameHit> hits;
+      AnalysedFrame frame;     // its hits, and whether they may flip
       std::int64_t faces = 0;  // detected
-      bool unsettled = false;  // a face's match was not clear-cut
     };
     // Analyses one frame; `with`: the tracker to use (null: none).
     auto analyse = [&](const cv::Mat& bgr, FaceTracker* with) {
       const std::int64_t faces_before = result.faces;
       Analysed a;
-      a.hits = analyze(bgr, faces_detector, with, result);
+      a.frame.hits = analyze(bgr, faces_detector, with, result);
+      a.frame.unsettled = last_frame_unsettled;
       a.faces = result.faces - faces_before;
-      a.unsettled = last_frame_unsettled;
       ++result.frames_analyzed;
       return a;
     };
-    // The hits a frame that is not analysed re-uses.  (Its descriptors
-    // would only repeat the analysed frame's in the appearance's evidence.)
-    bool last_unsettled = false;
+    // The last analysed frame, whose hits a frame that is not analysed
+    // re-uses.  (Without descriptors: they would only repeat the analysed
+    // frame's in the appearance's evidence.)
+    Analysed last;
     auto remember = [&](const Analysed& a) {
-      last_hits = a.hits;
-      for (auto& h : last_hits) h.descriptor.clear();
-      last_faces = a.faces;
-      last_unsettled = a.unsettled;
+      last = a;
+      for (auto& h : last.frame.hits) h.descriptor.clear();
     };
     auto reuse_last = [&] {
-      result.faces += last_faces;
-      return last_hits;
+      result.faces += last.faces;
+      return last.frame.hits;
     };
 
     // The optimized path.  Frames the scene gate passes unchanged re-use the
@@ -534,7 +541,7 @@ struct Scanner::Impl {
       const Analysed a = analyse(held->frame.bgr, &tracker);
       gate.analysed(held->thumbnail);
       remember(a);
-      emit(held->index, held->frame, a.hits);
+      emit(held->index, held->frame, a.frame.hits);
       held.reset();
       last_was_analysed = true;
     };
@@ -542,7 +549,7 @@ struct Scanner::Impl {
     auto process = [&](media::SampledFrame& frame, const cv::Mat& thumbnail) {
       const std::int64_t index = sample_index++;
       if (options.exhaustive) {
-        emit(index, frame, analyse(frame.bgr, nullptr).hits);
+        emit(index, frame, analyse(frame.bgr, nullptr).frame.hits);
         return;
       }
       bool changed = gate.must_analyse(thumbnail);
@@ -564,18 +571,17 @@ struct Scanner::Impl {
       const Analysed a = analyse(frame.bgr, &tracker);
       gate.analysed(thumbnail);
       if (held) {
-        if (held_frame_takes_earlier_hits({last_hits, last_unsettled}, {a.hits, a.unsettled},
-                                          held->index, last_hit_index,
+        if (held_frame_takes_earlier_hits(last.frame, a.frame, held->index, last_hit_index,
                                           options.aggregation.max_gap)) {
           emit(held->index, held->frame, reuse_last());
         } else {
           if (held->cut) held->tracker.clear();
-          emit(held->index, held->frame, analyse(held->frame.bgr, &held->tracker).hits);
+          emit(held->index, held->frame, analyse(held->frame.bgr, &held->tracker).frame.hits);
         }
         held.reset();
       }
       remember(a);
-      emit(index, frame, a.hits);
+      emit(index, frame, a.frame.hits);
       last_was_analysed = true;
     };
     // At the end of the video.

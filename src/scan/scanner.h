@@ -77,8 +77,8 @@ struct ScanOptions {
   SceneGateOptions gate;
   TrackingOptions tracking;
   // Of changing frames, analyse every other one, and the one between only
-  // when the frames on its either side hit different targets (needs
-  // aggregation.min_frames >= 2; see scanner.cpp).
+  // when the frames on its two sides leave doubt (scan/hold_back.h; needs
+  // aggregation.min_frames >= 2).
   bool alternate_frames = true;
   // Stop each video at its first confident appearance (one with
   // aggregation.min_frames hits): enough for an alert, and the rest of the

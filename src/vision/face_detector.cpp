@@ -180,6 +180,9 @@ std::vector<FaceDetection> FaceDetector::detect(const cv::Mat& image) {
     RelBox box;
   };
   std::vector<Candidate> candidates;
+  // Boxes relative to the whole square (IoU is the same either way).
+  const float sy = static_cast<float>(input.height) / size;
+  const float sx = static_cast<float>(input.width) / size;
   const float* enc = encodings.ptr<float>();
   const float* logit = logits.ptr<float>();
   for (size_t i = 0; i < anchors.size(); ++i) {
@@ -191,9 +194,6 @@ std::vector<FaceDetection> FaceDetector::detect(const cv::Mat& image) {
     const float* t = enc + i * 4;
     const float half_h = std::exp(t[2] / 5.f) * ha / 2, half_w = std::exp(t[3] / 5.f) * wa / 2;
     const float y = t[0] / 10.f * ha + cy, x = t[1] / 10.f * wa + cx;
-    // Relative to the whole square (IoU is the same either way).
-    const float sy = static_cast<float>(input.height) / size;
-    const float sx = static_cast<float>(input.width) / size;
     candidates.push_back(
         {score, {(y - half_h) * sy, (x - half_w) * sx, (y + half_h) * sy, (x + half_w) * sx}});
   }
