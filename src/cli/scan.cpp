@@ -87,6 +87,7 @@ json result_json(const tw::scan::ScanResult& r) {
               {"faces", r.faces},
               {"frames_analyzed", r.frames_analyzed},
               {"faces_embedded", r.faces_embedded},
+              {"faces_confirmed", r.faces_confirmed},
               {"detector_input", r.detector_input},
               {"stopped_early", r.stopped_early},
               {"appearances", appearances},

@@ -79,6 +79,14 @@ constexpr double kDetectableFaceNetPx = 16;
 // narrower (or wider) there than the reference path's box for it.
 constexpr float kRefinedSizeSlack = 1.5f;
 
+// A face that matches a target by this much or more on the box the smaller
+// input drew is reported on that box, without the reference scale's
+// confirmation.  Over the bench clips, the smaller input's box moved the
+// distance by at most 0.078 from the reference box's; and of 213 faces
+// proposed matching by 0.1 or more, 2 were not faces at the reference scale
+// (both by less than 0.12: a cartoon face near Jesper), none of those by 0.15.
+constexpr float kClearMatchMargin = 0.15f;
+
 // One sampled frame on its way from the decode thread, with the scene
 // gate's thumbnail made there (so the inference thread does not).
 struct DecodedFrame {
@@ -87,11 +95,13 @@ struct DecodedFrame {
 };
 
 // A frame's faces as described: boxes[i] has descriptors[i] and was
-// input[i] of the boxes asked for.
+// input[i] of the boxes asked for.  at_reference[i] (when filled): boxes[i]
+// is the box the reference path's detector draws.
 struct DescribedFaces {
   std::vector<Box> boxes;
   std::vector<Descriptor> descriptors;
   std::vector<std::size_t> input;
+  std::vector<bool> at_reference;
 };
 
 }  // namespace
@@ -268,23 +278,38 @@ struct Scanner::Impl {
     return std::all_of(gaps.begin(), gaps.end(), [&](float g) { return g >= margin; });
   }
 
+  // A match by kClearMatchMargin or more, and no threshold within `margin`:
+  // the reference path decides the same on its own box.
+  static bool clearly_matches(const std::vector<float>& gaps, float margin) {
+    return clear_cut(gaps, margin) &&
+           std::any_of(gaps.begin(), gaps.end(), [](float g) { return g <= -kClearMatchMargin; });
+  }
+
+  // A face whose decision the smaller input's box may not give as the
+  // reference's does: a match that is not clear, or a near miss.
+  static bool needs_reference_box(const std::vector<float>& gaps, float margin) {
+    return !clearly_no_match(gaps, margin) && !clearly_matches(gaps, margin);
+  }
+
   // The reference path's box for a face proposed at `coarse` (see refine),
   // when the reference scale confirms it at a matchable size.  A face that
   // is not confirmed marks the frame unsettled: seen, then not, it may
   // flicker from frame to frame on the reference path too.
-  std::optional<Box> confirm(const cv::Mat& frame, const Box& coarse, StageTimings& t) {
-    std::optional<Box> refined = refine(frame, coarse, t);
+  std::optional<Box> confirm(const cv::Mat& frame, const Box& coarse, ScanResult& result) {
+    ++result.faces_confirmed;
+    std::optional<Box> refined = refine(frame, coarse, result.timings);
     if (refined && refined->width >= options.min_face_px) return refined;
     last_frame_unsettled = true;
     return std::nullopt;
   }
 
-  // The faces of `described` that may match (or are about the smallest
-  // matched size), refined to the reference path's box and described again;
-  // those the reference scale does not confirm as faces are dropped.  (A
-  // box from the smaller input can frame a face differently enough to
-  // match where the reference's does not.)  at_reference[i]: box i of
-  // the described input is the reference's already.  Order is kept.
+  // The faces of `described` whose decision needs the reference's box (or
+  // that are about the smallest matched size), refined to that box and
+  // described again; those the reference scale does not confirm as faces
+  // are dropped.  (A box from the smaller input can frame a face differently
+  // enough to match where the reference's does not.)  at_reference[i]: box
+  // i of the described input is the reference's already.  Order is kept;
+  // the result's at_reference is filled.
   DescribedFaces confirm_possible_matches(const cv::Mat& frame, DescribedFaces described,
                                           const std::vector<bool>& at_reference,
                                           ScanResult& result) {
@@ -296,18 +321,23 @@ struct Scanner::Impl {
       if (at_reference[described.input[k]]) continue;
       // Classifier heads have no margin to check; faces of about the
       // smallest matched size are kept or not by the reference's box.
-      const bool decided = clearly_no_match(gaps_to_thresholds(described.descriptors[k]), margin) &&
-                           !classifiers.wants_faces() &&
-                           described.boxes[k].width >= kRefinedSizeSlack * options.min_face_px;
+      const bool decided =
+          !needs_reference_box(gaps_to_thresholds(described.descriptors[k]), margin) &&
+          !classifiers.wants_faces() &&
+          described.boxes[k].width >= kRefinedSizeSlack * options.min_face_px;
       if (decided) continue;
       keep[k] = false;
       result.faces_embedded += 1;  // the coarse description was spent
-      std::optional<Box> confirmed = confirm(frame, described.boxes[k], result.timings);
+      std::optional<Box> confirmed = confirm(frame, described.boxes[k], result);
       if (!confirmed) continue;
       refined_boxes.push_back(*confirmed);
       refined_of.push_back(k);
     }
-    if (std::all_of(keep.begin(), keep.end(), [](bool k) { return k; })) return described;
+    if (std::all_of(keep.begin(), keep.end(), [](bool k) { return k; })) {
+      for (std::size_t input : described.input)
+        described.at_reference.push_back(at_reference[input]);
+      return described;
+    }
     DescribedFaces again = describe(frame, refined_boxes, result.timings);
     std::vector<const Descriptor*> replacement(described.boxes.size(), nullptr);
     std::vector<Box> replacement_box(described.boxes.size());
@@ -322,6 +352,7 @@ struct Scanner::Impl {
       out.boxes.push_back(keep[k] ? described.boxes[k] : replacement_box[k]);
       out.descriptors.push_back(keep[k] ? described.descriptors[k] : *replacement[k]);
       out.input.push_back(described.input[k]);
+      out.at_reference.push_back(!keep[k] || at_reference[described.input[k]]);
     }
     return out;
   }
@@ -330,7 +361,8 @@ struct Scanner::Impl {
   // batch.  A face detected at a smaller input than the reference's that
   // may match is then refined (the reference's box) and described again, so
   // that hits and decisions near a threshold are the reference path's; a
-  // face far from every match decides the same either way.  The
+  // face far from every match, or clearly matching, decides the same either
+  // way.  The
   // result keeps detection order; the tracker keeps the detected boxes, so
   // that frames compare like with like.
   DescribedFaces describe_tracked(const cv::Mat& frame, const std::vector<Box>& detected,
@@ -349,7 +381,7 @@ struct Scanner::Impl {
       if (refine_boxes && tracker.may_match_at(detected[i])) {
         // Close to a match on the last analysed frame, so most likely
         // refined now too: straight to the reference's box.
-        std::optional<Box> confirmed = confirm(frame, detected[i], result.timings);
+        std::optional<Box> confirmed = confirm(frame, detected[i], result);
         if (!confirmed) continue;
         fresh_boxes.push_back(*confirmed);
         at_reference.push_back(true);
@@ -367,8 +399,11 @@ struct Scanner::Impl {
       shown[fresh_of[fresh.input[k]]] = fresh.boxes[k];
     result.faces_embedded += static_cast<std::int64_t>(fresh.descriptors.size());
     std::vector<const Descriptor*> descriptor_of(detected.size(), nullptr);
-    for (std::size_t k = 0; k < fresh.descriptors.size(); ++k)
+    std::vector<bool> described_at_reference(detected.size(), !refine_boxes);
+    for (std::size_t k = 0; k < fresh.descriptors.size(); ++k) {
       descriptor_of[fresh_of[fresh.input[k]]] = &fresh.descriptors[k];
+      if (refine_boxes) described_at_reference[fresh_of[fresh.input[k]]] = fresh.at_reference[k];
+    }
     for (std::size_t i = 0; i < detected.size(); ++i)
       if (track_of[i] >= 0 && detected[i].width >= options.min_face_px)
         descriptor_of[i] = &tracker.descriptor(track_of[i]);
@@ -388,12 +423,14 @@ struct Scanner::Impl {
       kept_detected.push_back(detected[i]);
       kept_patches.push_back(patches[i]);
       kept_tracks.push_back(track_of[i]);
-      const float margin = tracker.options().unsettled_margin;
+      const TrackingOptions& tracking = tracker.options();
       const std::vector<float> gaps = gaps_to_thresholds(*descriptor_of[i]);
-      settled.push_back(clear_cut(gaps, margin));
-      may_match.push_back(!clearly_no_match(gaps, margin));
-      // A matching face that moves is described afresh on every analysed
-      // frame, and its decisions can flip between sampled frames.
+      // A continued track was settled when its descriptor was made.
+      settled.push_back(track_of[i] >= 0 || clear_cut(gaps, tracking.unsettled_margin) ||
+                        (described_at_reference[i] && clear_cut(gaps, tracking.still_face_margin)));
+      may_match.push_back(needs_reference_box(gaps, tracking.unsettled_margin));
+      // A face near a match that moves is described afresh on every
+      // analysed frame, and its decisions can flip between sampled frames.
       if (!settled.back() || (may_match.back() && track_of[i] < 0)) last_frame_unsettled = true;
     }
     tracker.update(kept_detected, kept_patches, out.descriptors, kept_tracks, settled, may_match);

@@ -97,8 +97,11 @@ struct ScanResult {
   std::int64_t faces = 0;            // faces detected over all sampled frames
   std::int64_t frames_analyzed = 0;  // sampled frames not skipped by the scene gate
   std::int64_t faces_embedded = 0;   // faces landmarked and embedded (not re-used)
-  int detector_input = 0;            // the detector's input size used for this video
-  bool stopped_early = false;        // first_hit: stopped at the first confident appearance
+  // Faces the optimized path re-detected at the reference path's scale,
+  // because their match was not clear-cut on the smaller input's box.
+  std::int64_t faces_confirmed = 0;
+  int detector_input = 0;      // the detector's input size used for this video
+  bool stopped_early = false;  // first_hit: stopped at the first confident appearance
   std::vector<Appearance> appearances;
   StageTimings timings;
   // Set when the video broke off midway: the appearances up to there are

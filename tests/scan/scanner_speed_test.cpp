@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <map>
 
 #include "scan/scan_clips.h"
 #include "scan/scanner.h"
@@ -18,11 +19,12 @@ using test::jesper;
 namespace {
 
 void print(const std::string& label, const scan::ScanResult& r) {
-  std::printf("%s %s: %lld sampled, %lld analysed, %lld faces, %lld embedded, input %d%s\n",
-              label.c_str(), r.input.c_str(), static_cast<long long>(r.frames_sampled),
-              static_cast<long long>(r.frames_analyzed), static_cast<long long>(r.faces),
-              static_cast<long long>(r.faces_embedded), r.detector_input,
-              r.stopped_early ? ", stopped early" : "");
+  std::printf(
+      "%s %s: %lld sampled, %lld analysed, %lld faces, %lld embedded, %lld confirmed, input %d%s\n",
+      label.c_str(), r.input.c_str(), static_cast<long long>(r.frames_sampled),
+      static_cast<long long>(r.frames_analyzed), static_cast<long long>(r.faces),
+      static_cast<long long>(r.faces_embedded), static_cast<long long>(r.faces_confirmed),
+      r.detector_input, r.stopped_early ? ", stopped early" : "");
   for (const auto& a : r.appearances)
     std::printf("  %-8s [%.2f, %.2f] frames %d distance %.3f\n", a.target.c_str(), a.start, a.end,
                 a.frames, a.best_distance);
@@ -175,4 +177,67 @@ TEST(ScannerSpeed, MinFaceChoosesTheDetectorInput) {
   EXPECT_EQ(d.detector_input, 320);
   scan::ScanResult n = scan::Scanner(test::test_models(), {jesper()}, naive_options()).scan(file);
   EXPECT_EQ(n.detector_input, 512) << "the naive path keeps the detector's configured input";
+}
+
+// A face that matches by a wide margin is reported on the smaller input's
+// box; one near its target's threshold is re-detected at the reference
+// scale on every analysed frame it moves in.  Either way the appearances
+// are the naive path's.
+TEST(ScannerSpeed, OnlyFacesNearAThresholdAreReDetectedAtTheReferenceScale) {
+  auto moving_face = [](const char* photo, const char* target) {
+    test::ClipSpec spec;
+    spec.duration = 4;
+    spec.segments = {test::Background::still(test::demo_photo("skagen.jpg"))};
+    spec.overlays.push_back(test::Overlay::image(test::face_crop(test::demo_photo(photo)), 0.5, 3.5)
+                                .scaled_to_height(340)
+                                .moving(60, 300, 300, 600));
+    return test::NamedClip{target, spec, {{target, 0.5, 3.5}}};
+  };
+  std::vector<targets::Target> targets = {jesper(), anne()};
+  scan::Scanner fast(test::test_models(), targets);
+  scan::Scanner naive(test::test_models(), targets, naive_options());
+  // Anne's photo is her enrollment photo: far inside her threshold.
+  // Jesper's is not among his: within 0.1 of his threshold.
+  std::map<std::string, scan::ScanResult> found;
+  for (const auto& clip :
+       {moving_face("anne_helene.jpg", "anne"), moving_face("jesper_2.jpg", "jesper")}) {
+    fs::path file = test::make_clip(clip.spec);
+    scan::ScanResult f = fast.scan(file, clip.name);
+    scan::ScanResult n = naive.scan(file, clip.name);
+    print("optimized", f);
+    print("naive    ", n);
+    expect_found(f.appearances, clip.expected, clip.name);
+    expect_same_appearances(n.appearances, f.appearances, clip.name);
+    EXPECT_EQ(n.faces_confirmed, 0) << "the naive path detects at the reference scale";
+    found[clip.name] = f;
+  }
+  EXPECT_EQ(found["anne"].faces_confirmed, 0);
+  // The moving Jesper is re-detected on most frames he is analysed in.
+  EXPECT_GE(found["jesper"].faces_confirmed, found["jesper"].appearances.at(0).frames / 2);
+}
+
+// A face near its threshold that stays put over moving footage: the gate
+// passes every frame, but the face's reference-scale box and descriptor
+// are re-used for a few analysed frames instead of re-detected on each.
+TEST(ScannerSpeed, AStillFaceNearAThresholdIsReDetectedOnlyEveryFewFrames) {
+  test::ClipSpec spec;
+  spec.duration = 4;
+  spec.segments = {test::Background::footage(test::testdata_dir() /
+                                             "usr/share/doc/opencv-doc/examples/data/vtest.avi")};
+  spec.overlays.push_back(
+      test::Overlay::image(test::face_crop(test::demo_photo("jesper_2.jpg")), 0.5, 3.5)
+          .scaled_to_height(340)
+          .at(200, 400));
+  fs::path file = test::make_clip(spec);
+  scan::ScanResult f = scan::Scanner(test::test_models(), {jesper()}).scan(file, "still");
+  scan::ScanResult n =
+      scan::Scanner(test::test_models(), {jesper()}, naive_options()).scan(file, "still");
+  print("optimized", f);
+  print("naive    ", n);
+  expect_found(f.appearances, {{"jesper", 0.5, 3.5}}, "still");
+  expect_same_appearances(n.appearances, f.appearances, "still");
+  // Re-detected when first seen and then about once per recheck_every (5)
+  // analysed frames, not on each analysed frame it is on screen in.
+  EXPECT_GE(f.faces_confirmed, 1);
+  EXPECT_LE(f.faces_confirmed, (f.frames_analyzed + 4) / 5 + 1);
 }
