@@ -4,13 +4,16 @@
 // groups of strangers), static and moving, one 0.6 s cameo per clip.  In one
 // run it measures, over the same clips:
 //   (a) decode only: the sampler alone (grab every frame, retrieve 5 per s);
-//   (b) naive: the exhaustive reference path, one thread;
-//   (c) optimized: the default scan path on 2 threads;
-// and prints video-seconds per wall-second for each, the ratios (c)/(a) and
-// (c)/(b), and whether (b) and (c) found the same appearances (same targets,
-// interval ends within 0.4 s), as one JSON object.
+//   (b) naive: the exhaustive reference path, one video on one thread;
+//   (c) optimized: the default scan path, as `trendwatch scan` runs it (one
+//       video per core, one inference thread each: 2 threads on 2 cores);
+// (a) and (c) scan --jobs clips at a time.  It prints video-seconds per
+// wall-second for each, the ratios (c)/(a) and (c)/(b), whether (b) and (c)
+// found the same appearances (same targets, interval ends within 0.4 s),
+// and how each path's appearances compare with when the enrolled faces are
+// really on screen (the clips' overlays), as one JSON object.
 //
-//   build/bench/bench_speed [--clips 3] [--threads 2] [--jobs 1] [--min-face 64] [--no-naive]
+//   build/bench/bench_speed [--clips 4] [--jobs CORES] [--threads 1] [--min-face 64] [--no-naive]
 //   build/bench/bench_speed --face-sizes   the smallest face found per detector input
 //
 // Needs the test models (build/test-home, installed by ctest's models
@@ -19,6 +22,7 @@
 #include <opencv2/core/utility.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -94,6 +98,68 @@ test::ClipSpec tiktok_clip(int k) {
   o.push_back(Overlay::image(anne, 53 - shift, 59).scaled_to_height(360).moving(300, 100, 60, 600));
   o.push_back(Overlay::image(test::stranger_group(6), 56, 60).scaled_to_height(360).at(0, 900));
   return spec;
+}
+
+// When an enrolled face is on screen in a clip of the set: the overlays of
+// the Jesper and Anne crops.
+struct OnScreen {
+  std::string target;
+  double start, end;
+};
+
+std::vector<OnScreen> ground_truth(const test::ClipSpec& spec) {
+  const fs::path jesper = test::face_crop(test::demo_photo("jesper_2.jpg"));
+  const fs::path anne = test::face_crop(test::demo_photo("anne_helene.jpg"));
+  std::vector<OnScreen> out;
+  for (const auto& o : spec.overlays) {
+    if (o.file == jesper) out.push_back({"jesper", o.t0, o.t1});
+    if (o.file == anne) out.push_back({"anne", o.t0, o.t1});
+  }
+  return out;
+}
+
+bool overlaps(const Appearance& a, const OnScreen& s) {
+  return a.target == s.target && a.start < s.end && a.end > s.start;
+}
+
+// A path's appearances against the ground truth: how many on-screen
+// intervals some appearance covers, in how many pieces, the share of
+// on-screen time covered, and appearances with the target not on screen.
+json against_truth(const std::vector<Appearance>& appearances, const std::vector<OnScreen>& truth) {
+  int found = 0, pieces = 0, false_appearances = 0;
+  double on_screen = 0, covered = 0;
+  for (const auto& s : truth) {
+    on_screen += s.end - s.start;
+    int n = 0;
+    for (const auto& a : appearances) {
+      if (!overlaps(a, s)) continue;
+      ++n;
+      covered += std::min(a.end, s.end) - std::max(a.start, s.start);
+    }
+    found += n > 0;
+    pieces += n;
+  }
+  for (const auto& a : appearances)
+    if (std::none_of(truth.begin(), truth.end(), [&](const OnScreen& s) { return overlaps(a, s); }))
+      ++false_appearances;
+  return {{"on_screen", truth.size()},
+          {"found", found},
+          {"pieces", pieces},
+          {"false_appearances", false_appearances},
+          {"time_covered", on_screen > 0 ? covered / on_screen : 1.0}};
+}
+
+// Sums the per-clip figures of against_truth; time_covered weighted by clip.
+void add_truth(json& sum, const json& clip) {
+  if (sum.is_null()) {
+    sum = clip;
+    sum["time_covered_per_clip"] = json::array({clip["time_covered"]});
+    sum.erase("time_covered");
+    return;
+  }
+  for (const char* key : {"on_screen", "found", "pieces", "false_appearances"})
+    sum[key] = sum[key].get<int>() + clip[key].get<int>();
+  sum["time_covered_per_clip"].push_back(clip["time_covered"]);
 }
 
 json intervals(const std::vector<Appearance>& appearances) {
@@ -259,14 +325,20 @@ int detector_timing() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int clip_count = 3, threads = 2, jobs = 1;
+  // As `trendwatch scan` runs by default: one video per core, one inference
+  // thread each (src/cli/scan.cpp).
+  int clip_count = 4, threads = 1;
+  int jobs = std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 8);
   float min_face = scan::kDefaultSmallestFacePx;
   bool naive = true;
   const char* usage =
-      "usage: bench_speed [--clips 3] [--threads 2] [--jobs 1] [--min-face 64] [--no-naive]\n"
+      "usage: bench_speed [--clips 4] [--jobs CORES] [--threads 1] [--min-face 64] [--no-naive]\n"
       "       bench_speed --face-sizes | --detector-timing\n"
       "Prints decode-only, naive and optimized video-seconds per wall-second over\n"
-      "generated 60 s clips, their ratios and whether the appearances agree (JSON).\n"
+      "generated 60 s clips, their ratios, whether the appearances agree, and each\n"
+      "path's appearances against when the faces are really on screen (JSON).\n"
+      "--jobs videos are decoded or scanned at a time (default: one per core, as\n"
+      "`trendwatch scan`), each with --threads inference threads; naive: 1 and 1.\n"
       "Run from the source tree after ctest's models fixture (build/test-home).\n";
   for (int i = 1; i < argc; ++i) {
     const bool has_value = i + 1 < argc;
@@ -299,22 +371,36 @@ int main(int argc, char** argv) {
   }
   try {
     std::vector<fs::path> clips;
-    for (int k = 0; k < clip_count; ++k) clips.push_back(test::make_clip(tiktok_clip(k)));
+    std::vector<std::vector<OnScreen>> truth;
+    for (int k = 0; k < clip_count; ++k) {
+      const test::ClipSpec spec = tiktok_clip(k);
+      clips.push_back(test::make_clip(spec));
+      truth.push_back(ground_truth(spec));
+    }
+    jobs = std::min(jobs, clip_count);
     std::vector<targets::Target> targets = {test::jesper(), test::anne()};
     const double fps = 5;
 
-    // (a) decode only.
+    // (a) decode only, `jobs` clips at a time as the scans below.
     cv::setNumThreads(threads);
     auto start = Clock::now();
-    double video = 0;
-    for (const auto& clip : clips) {
-      media::FrameSampler sampler(clip, fps);
-      media::SampledFrame frame;
-      while (sampler.next(frame)) {
-      }
-      video += sampler.info().duration;
-    }
+    std::vector<double> durations(clips.size());
+    std::vector<std::future<void>> decoders;
+    std::atomic<std::size_t> next{0};
+    for (int j = 0; j < jobs; ++j)
+      decoders.push_back(std::async(std::launch::async, [&] {
+        for (std::size_t i = next++; i < clips.size(); i = next++) {
+          media::FrameSampler sampler(clips[i], fps);
+          media::SampledFrame frame;
+          while (sampler.next(frame)) {
+          }
+          durations[i] = sampler.info().duration;
+        }
+      }));
+    for (auto& d : decoders) d.get();
     double decode_wall = since(start);
+    double video = 0;
+    for (double d : durations) video += d;
     double decode_rate = video / decode_wall;
 
     // (c) optimized, the default path.
@@ -343,19 +429,28 @@ int main(int argc, char** argv) {
       out["ratio_optimized_to_naive"] = (fast.video / fast.wall) / (slow.video / slow.wall);
     }
     bool all_same = true;
+    json fast_truth, slow_truth;
     for (std::size_t i = 0; i < clips.size(); ++i) {
       json c = {{"file", clips[i].string()},
                 {"detector_input", fast.results[i].detector_input},
-                {"optimized", intervals(fast.results[i].appearances)}};
+                {"optimized", intervals(fast.results[i].appearances)},
+                {"optimized_vs_truth", against_truth(fast.results[i].appearances, truth[i])}};
+      add_truth(fast_truth, c["optimized_vs_truth"]);
       if (naive) {
         bool same = same_appearances(slow.results[i].appearances, fast.results[i].appearances);
         all_same = all_same && same;
         c["naive"] = intervals(slow.results[i].appearances);
+        c["naive_vs_truth"] = against_truth(slow.results[i].appearances, truth[i]);
+        add_truth(slow_truth, c["naive_vs_truth"]);
         c["same_appearances"] = same;
       }
       out["clips"].push_back(c);
     }
-    if (naive) out["same_appearances"] = all_same;
+    out["optimized_vs_truth"] = fast_truth;
+    if (naive) {
+      out["same_appearances"] = all_same;
+      out["naive_vs_truth"] = slow_truth;
+    }
     std::cout << out.dump(2) << std::endl;
     return 0;
   } catch (const std::exception& e) {
