@@ -196,7 +196,7 @@ void add_stages(scan::StageTimings& sum, const scan::StageTimings& t) {
 struct PathRun {
   double wall = 0;
   double video = 0;
-  std::int64_t sampled = 0, analysed = 0, embedded = 0;
+  std::int64_t sampled = 0, analysed = 0, embedded = 0, confirmed = 0;
   scan::StageTimings stages;
   std::vector<scan::ScanResult> results;
 
@@ -206,6 +206,7 @@ struct PathRun {
             {"frames_sampled", sampled},
             {"frames_analyzed", analysed},
             {"faces_embedded", embedded},
+            {"faces_confirmed", confirmed},
             {"stages", stage_json(stages)}};
   }
 };
@@ -233,6 +234,7 @@ PathRun scan_all(const std::vector<fs::path>& clips, const std::vector<targets::
     run.sampled += r.frames_sampled;
     run.analysed += r.frames_analyzed;
     run.embedded += r.faces_embedded;
+    run.confirmed += r.faces_confirmed;
     add_stages(run.stages, r.timings);
   }
   return run;
