@@ -16,7 +16,7 @@
 #include "scan/classifier_matcher.h"
 #include "scan/evidence.h"
 #include "scan/face_matcher.h"
-#include "scan/hold_back.h"
+#include "scan/frame_schedule.h"
 #include "vision/face_embedder.h"
 #include "vision/image_matcher.h"
 #include "vision/landmarker.h"
@@ -509,121 +509,46 @@ struct Scanner::Impl {
                                                  std::max(1024, options.detector.input_size));
     vision::FaceDetector& faces_detector =
         options.exhaustive ? detector : detector_at(result.detector_input);
-    SceneGate gate(options.gate);
-    FaceTracker tracker(options.tracking);
 
     double last_time = 0;
     bool stop = false;
     // Hands one sampled frame's hits to the aggregator, in sample order; sets
-    // `stop` once first_hit is satisfied.
-    std::int64_t last_hit_index = -1000;  // the last sampled frame with a hit
+    // `stop` once first_hit is satisfied.  A frame that re-uses an analysed
+    // frame's hits counts its faces too.
     auto emit = [&](std::int64_t index, const media::SampledFrame& frame,
-                    const std::vector<FrameHit>& hits) {
-      aggregator.add_frame(index, frame.time, hits, frame.bgr);
-      if (!hits.empty()) last_hit_index = index;
+                    const FrameAnalysis& analysis, bool reused) {
+      if (reused) result.faces += analysis.faces;
+      aggregator.add_frame(index, frame.time, analysis.frame.hits, frame.bgr);
       last_time = frame.time;
       if (options.progress) options.progress(frame.time, info.duration);
       if (options.first_hit && aggregator.has_confirmed()) stop = true;
     };
-    // One analysed frame.
-    struct Analysed {
-      AnalysedFrame frame;     // its hits, and whether they may flip
-      std::int64_t faces = 0;  // detected
-    };
     // Analyses one frame; `with`: the tracker to use (null: none).
     auto analyse = [&](const cv::Mat& bgr, FaceTracker* with) {
       const std::int64_t faces_before = result.faces;
-      Analysed a;
+      FrameAnalysis a;
       a.frame.hits = analyze(bgr, faces_detector, with, result);
       a.frame.unsettled = last_frame_unsettled;
       a.faces = result.faces - faces_before;
       ++result.frames_analyzed;
       return a;
     };
-    // The last analysed frame, whose hits a frame that is not analysed
-    // re-uses.  (Without descriptors: they would only repeat the analysed
-    // frame's in the appearance's evidence.)
-    Analysed last;
-    auto remember = [&](const Analysed& a) {
-      last = a;
-      for (auto& h : last.frame.hits) h.descriptor.clear();
-    };
-    auto reuse_last = [&] {
-      result.faces += last.faces;
-      return last.frame.hits;
-    };
-
-    // The optimized path.  Frames the scene gate passes unchanged re-use the
-    // last analysed frame's hits.  Of changing frames, every other one is
-    // held back: when the analysed frames on either side of it hit the same
-    // targets, every face in them matched or missed clearly, and no
-    // appearance may be open without a hit on either side, it takes the
-    // earlier one's hits; otherwise it is analysed too.  An appearance needs
-    // min_frames (>= 2) hits, so one on consecutive frames always includes
-    // an analysed frame, and its ends are found as on the exhaustive path.
-    struct Held {
-      media::SampledFrame frame;
-      cv::Mat thumbnail;
-      std::int64_t index = 0;
-      bool cut = false;
-      FaceTracker tracker;  // as it was after the frame before
-    };
-    std::optional<Held> held;
-    bool last_was_analysed = false;
-    const bool hold_back = options.alternate_frames && options.aggregation.min_frames >= 2;
-    // The held frame analysed in its place, when the frames after it do
-    // not change (a change that came and went).
-    auto analyse_held = [&] {
-      if (held->cut) tracker.clear();
-      const Analysed a = analyse(held->frame.bgr, &tracker);
-      gate.analysed(held->thumbnail);
-      remember(a);
-      emit(held->index, held->frame, a.frame.hits);
-      held.reset();
-      last_was_analysed = true;
-    };
-    std::int64_t sample_index = 0;
+    // The optimized path's order of analysis (scan/frame_schedule.h).  An
+    // appearance needs min_frames (>= 2) hits, so one on consecutive frames
+    // always includes an analysed frame, and its ends are found as on the
+    // exhaustive path.
+    FrameSchedule schedule(
+        options.gate, options.tracking,
+        options.alternate_frames && options.aggregation.min_frames >= 2,
+        options.aggregation.max_gap,
+        [&](const cv::Mat& bgr, FaceTracker& tracker) { return analyse(bgr, &tracker); }, emit);
+    std::int64_t sample_index = 0;  // sampled frames handed on so far
     auto process = [&](media::SampledFrame& frame, const cv::Mat& thumbnail) {
       const std::int64_t index = sample_index++;
-      if (options.exhaustive) {
-        emit(index, frame, analyse(frame.bgr, nullptr).frame.hits);
-        return;
-      }
-      bool changed = gate.must_analyse(thumbnail);
-      if (changed && hold_back && !held && last_was_analysed) {
-        held = Held{std::move(frame), thumbnail, index, gate.cut(), tracker};
-        last_was_analysed = false;
-        return;
-      }
-      if (!changed && held) {
-        analyse_held();
-        changed = gate.must_analyse(thumbnail);
-      }
-      if (!changed) {
-        emit(index, frame, reuse_last());
-        last_was_analysed = false;
-        return;
-      }
-      if (gate.cut()) tracker.clear();
-      const Analysed a = analyse(frame.bgr, &tracker);
-      gate.analysed(thumbnail);
-      if (held) {
-        if (held_frame_takes_earlier_hits(last.frame, a.frame, held->index, last_hit_index,
-                                          options.aggregation.max_gap)) {
-          emit(held->index, held->frame, reuse_last());
-        } else {
-          if (held->cut) held->tracker.clear();
-          emit(held->index, held->frame, analyse(held->frame.bgr, &held->tracker).frame.hits);
-        }
-        held.reset();
-      }
-      remember(a);
-      emit(index, frame, a.frame.hits);
-      last_was_analysed = true;
-    };
-    // At the end of the video.
-    auto flush = [&] {
-      if (held && !stop) analyse_held();
+      if (options.exhaustive)
+        emit(index, frame, analyse(frame.bgr, nullptr), false);
+      else
+        schedule.add(std::move(frame), thumbnail);
     };
 
     if (options.exhaustive) {
@@ -671,7 +596,7 @@ struct Scanner::Impl {
       result.timings.decode = decode_seconds;
       if (decode_error) std::rethrow_exception(decode_error);
     }
-    flush();
+    if (!stop) schedule.finish();
     result.stopped_early = stop;
 
     result.frames_sampled = sample_index;

@@ -77,7 +77,7 @@ struct ScanOptions {
   SceneGateOptions gate;
   TrackingOptions tracking;
   // Of changing frames, analyse every other one, and the one between only
-  // when the frames on its two sides leave doubt (scan/hold_back.h; needs
+  // when the frames on its two sides leave doubt (scan/frame_schedule.h; needs
   // aggregation.min_frames >= 2).
   bool alternate_frames = true;
   // Stop each video at its first confident appearance (one with
