@@ -22,6 +22,7 @@
 #include <opencv2/core/utility.hpp>
 #include <opencv2/videoio.hpp>
 
+#include "bench_options.h"
 #include "media/video.h"
 
 namespace fs = std::filesystem;
@@ -128,16 +129,18 @@ nlohmann::json to_json(const Measure& m) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int seconds = 30, repeat = 2;
-  fs::path clip;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string flag = argv[i];
-    if (flag == "--seconds")
-      seconds = std::atoi(argv[i + 1]);
-    else if (flag == "--repeat")
-      repeat = std::atoi(argv[i + 1]);
-    else if (flag == "--clip")
-      clip = argv[i + 1];
+  tw::bench::BenchOptions args(
+      "bench_decode", "Decode-only speed: read() every frame against grab() + retrieve() at 5 fps.",
+      {{"--seconds", "S", "length of the generated clip (default 30)"},
+       {"--repeat", "N", "runs of each, best kept (default 2)"},
+       {"--clip", "FILE", "a clip of your own instead of the generated one"}});
+  args.parse(argc, argv);
+  const int seconds = args.integer("--seconds", 30, 1);
+  const int repeat = args.integer("--repeat", 2, 1);
+  fs::path clip = args.text("--clip", "");
+  if (!clip.empty() && !fs::is_regular_file(clip)) {
+    std::cerr << "bench_decode: " << clip.string() << ": no such file\n";
+    return 2;
   }
   if (clip.empty()) clip = generated_clip(seconds);
 

@@ -12,11 +12,11 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <string>
 
+#include "bench_options.h"
 #include "models/model_dir.h"
 #include "vision/face_embedder.h"
 
@@ -43,11 +43,13 @@ double ms_per_face(tw::vision::FaceEmbedder& embedder, const std::vector<cv::Mat
 }  // namespace
 
 int main(int argc, char** argv) {
-  int face_count = 32, repeats = 3;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--faces")) face_count = std::max(1, std::atoi(argv[i + 1]));
-    if (!std::strcmp(argv[i], "--repeats")) repeats = std::max(1, std::atoi(argv[i + 1]));
-  }
+  tw::bench::BenchOptions args("bench_embedder",
+                               "Face embedder ms per face at batch 1 and 8, on 1 and 2 threads.",
+                               {{"--faces", "N", "faces per run (default 32)"},
+                                {"--repeats", "N", "runs of each, best kept (default 3)"}});
+  args.parse(argc, argv);
+  const int face_count = args.integer("--faces", 32, 1);
+  const int repeats = args.integer("--repeats", 3, 1);
   try {
     std::vector<fs::path> files;
     for (const auto& e :

@@ -14,9 +14,9 @@
 #include <sys/wait.h>
 #include <nlohmann/json.hpp>
 #include <opencv2/core/utility.hpp>
+#include "bench_options.h"
 
 #include <chrono>
-#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -117,12 +117,13 @@ json stages(const tw::scan::StageTimings& t) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int threads = 2;
-  bool with_exhaustive = false;
-  for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) threads = std::atoi(argv[++i]);
-    if (!std::strcmp(argv[i], "--with-exhaustive")) with_exhaustive = true;
-  }
+  tw::bench::BenchOptions args(
+      "bench_scan", "Scan throughput of one 60 s clip against its decode-only rate.",
+      {{"--threads", "N", "OpenCV threads for inference (default 2)"},
+       {"--with-exhaustive", "", "also time the naive one-thread reference path"}});
+  args.parse(argc, argv);
+  const int threads = args.integer("--threads", 2, 1);
+  const bool with_exhaustive = args.has("--with-exhaustive");
   const double fps = 5;
   try {
     tw::Home home = tw::Home::resolve();

@@ -26,12 +26,12 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
-#include <cstring>
 #include <future>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "bench_options.h"
 #include "media/image.h"
 #include "media/video.h"
 #include "scan/scan_clips.h"
@@ -327,49 +327,35 @@ int detector_timing() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // As `trendwatch scan` runs by default: one video per core, one inference
-  // thread each (src/cli/scan.cpp).
-  int clip_count = 4, threads = 1;
-  int jobs = std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 8);
-  float min_face = scan::kDefaultSmallestFacePx;
-  bool naive = true;
-  const char* usage =
-      "usage: bench_speed [--clips 4] [--jobs CORES] [--threads 1] [--min-face 64] [--no-naive]\n"
-      "       bench_speed --face-sizes | --detector-timing\n"
+  tw::bench::BenchOptions args(
+      "bench_speed",
       "Prints decode-only, naive and optimized video-seconds per wall-second over\n"
       "generated 60 s clips, their ratios, whether the appearances agree, and each\n"
       "path's appearances against when the faces are really on screen (JSON).\n"
-      "--jobs videos are decoded or scanned at a time (default: one per core, as\n"
-      "`trendwatch scan`), each with --threads inference threads; naive: 1 and 1.\n"
-      "Run from the source tree after ctest's models fixture (build/test-home).\n";
-  for (int i = 1; i < argc; ++i) {
-    const bool has_value = i + 1 < argc;
-    if (!std::strcmp(argv[i], "--clips") && has_value) {
-      clip_count = std::atoi(argv[++i]);
-    } else if (!std::strcmp(argv[i], "--threads") && has_value) {
-      threads = std::atoi(argv[++i]);
-    } else if (!std::strcmp(argv[i], "--jobs") && has_value) {
-      jobs = std::atoi(argv[++i]);
-    } else if (!std::strcmp(argv[i], "--min-face") && has_value) {
-      min_face = static_cast<float>(std::atof(argv[++i]));
-    } else if (!std::strcmp(argv[i], "--no-naive")) {
-      naive = false;
-    } else if (!std::strcmp(argv[i], "--face-sizes")) {
-      return face_sizes();
-    } else if (!std::strcmp(argv[i], "--detector-timing")) {
-      cv::setNumThreads(threads);
-      return detector_timing();
-    } else if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
-      std::cout << usage;
-      return 0;
-    } else {
-      std::cerr << "bench_speed: " << argv[i] << ": unknown option or missing value\n" << usage;
-      return 2;
-    }
-  }
-  if (clip_count < 1 || threads < 1 || jobs < 1 || min_face < 0) {
-    std::cerr << "bench_speed: --clips, --threads and --jobs must be >= 1, --min-face >= 0\n";
-    return 2;
+      "Run from the source tree after ctest's models fixture (build/test-home).",
+      {{"--clips", "N", "clips in the set (default 4)"},
+       {"--jobs", "N",
+        "videos decoded or scanned at a time (default: one per core, at most 8, as `trendwatch "
+        "scan`); the naive path: 1"},
+       {"--threads", "N", "inference threads per job (default 1); the naive path: 1"},
+       {"--min-face", "PX", "the optimized path's smallest face (default 64)"},
+       {"--no-naive", "", "skip the naive path (no agreement check)"},
+       {"--face-sizes", "", "instead: the smallest face found per detector input"},
+       {"--detector-timing", "", "instead: ms per detection at each input size"}});
+  args.parse(argc, argv);
+  // As `trendwatch scan` runs by default: one video per core, one inference
+  // thread each (src/cli/scan.cpp).
+  const int clip_count = args.integer("--clips", 4, 1);
+  const int threads = args.integer("--threads", 1, 1);
+  int jobs = args.integer(
+      "--jobs", std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 8), 1);
+  const float min_face = static_cast<float>(
+      args.integer("--min-face", static_cast<int>(scan::kDefaultSmallestFacePx), 0));
+  const bool naive = !args.has("--no-naive");
+  if (args.has("--face-sizes")) return face_sizes();
+  if (args.has("--detector-timing")) {
+    cv::setNumThreads(threads);
+    return detector_timing();
   }
   try {
     std::vector<fs::path> clips;

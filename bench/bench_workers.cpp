@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <nlohmann/json.hpp>
+#include "bench_options.h"
 
 #include <algorithm>
 #include <chrono>
@@ -122,11 +123,13 @@ int main(int argc, char** argv) {
   Bench b;
   fs::path self = fs::absolute(argv[0]).parent_path();
   b.exe = fs::exists(self / "trendwatch") ? self / "trendwatch" : self.parent_path() / "trendwatch";
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string flag = argv[i];
-    if (flag == "--trendwatch") b.exe = argv[i + 1];
-    if (flag == "--videos") b.videos = std::max(1, std::atoi(argv[i + 1]));
-  }
+  tw::bench::BenchOptions args(
+      "bench_workers", "Video-s per wall-s of 1 and 2 workers on PostgreSQL against 1 on SQLite.",
+      {{"--videos", "N", "videos in the queue (default 8)"},
+       {"--trendwatch", "EXE", "the trendwatch program (default: next to this one)"}});
+  args.parse(argc, argv);
+  b.videos = args.integer("--videos", b.videos, 1);
+  b.exe = args.text("--trendwatch", b.exe.string());
   const char* installed_home = std::getenv("TRENDWATCH_HOME");
   if (!installed_home || !fs::exists(fs::path(installed_home) / "models")) {
     std::cerr << "bench_workers: set TRENDWATCH_HOME to a home with the models installed\n";
