@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "support/test_support.h"
-#include "targets/kphotoalbum.h"
+#include "support/kphotoalbum.h"
 
 namespace tw::test {
 

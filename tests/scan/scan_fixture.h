@@ -15,7 +15,7 @@
 #include "models/model_dir.h"
 #include "support/test_support.h"
 #include "targets/enroll.h"
-#include "targets/kphotoalbum.h"
+#include "support/kphotoalbum.h"
 #include "vision/face_analyzer.h"
 
 namespace tw::test {

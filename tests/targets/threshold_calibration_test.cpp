@@ -20,8 +20,8 @@
 #include "media/image.h"
 #include "media/video.h"
 #include "models/model_dir.h"
+#include "support/kphotoalbum.h"
 #include "support/test_support.h"
-#include "targets/kphotoalbum.h"
 #include "targets/threshold.h"
 #include "vision/face_analyzer.h"
 
@@ -35,23 +35,6 @@ struct Face {
   tw::Descriptor descriptor;
   float width = 0;  // face box width in pixels
 };
-
-cv::Mat upright(const cv::Mat& image, int angle) {
-  cv::Mat out;
-  switch ((angle % 360 + 360) % 360) {
-    case 90:
-      cv::rotate(image, out, cv::ROTATE_90_CLOCKWISE);
-      return out;
-    case 180:
-      cv::rotate(image, out, cv::ROTATE_180);
-      return out;
-    case 270:
-      cv::rotate(image, out, cv::ROTATE_90_COUNTERCLOCKWISE);
-      return out;
-    default:
-      return image;
-  }
-}
 
 const tw::vision::AnalyzedFace* largest(const std::vector<tw::vision::AnalyzedFace>& faces) {
   if (faces.empty()) return nullptr;
@@ -92,7 +75,8 @@ TEST(ThresholdCalibration, DefaultSeparatesSameFromDifferentPeople) {
   std::vector<Face> not_jesper;  // every face known not to be Jesper
 
   for (const auto& photo : tw::test::kphotoalbum_photos()) {
-    auto faces = analyzer.analyze(upright(tw::media::load_image(photo.file), photo.angle));
+    auto faces =
+        analyzer.analyze(tw::test::turned_upright(tw::media::load_image(photo.file), photo.angle));
     std::vector<tw::Descriptor> all;
     std::string sizes;
     for (const auto& f : faces) {

@@ -10,18 +10,10 @@
 #include <vector>
 
 #include "media/image.h"
+#include "support/kphotoalbum.h"
 #include "support/test_support.h"
-#include "targets/kphotoalbum.h"
 
 namespace tw::test {
-
-inline cv::Mat upright(const LabelledPhoto& photo) {
-  cv::Mat image = media::load_image(photo.file);
-  if (photo.angle == 90) cv::rotate(image, image, cv::ROTATE_90_CLOCKWISE);
-  if (photo.angle == 180) cv::rotate(image, image, cv::ROTATE_180);
-  if (photo.angle == 270) cv::rotate(image, image, cv::ROTATE_90_COUNTERCLOCKWISE);
-  return image;
-}
 
 struct TrainingFolders {
   std::filesystem::path positives;  // photos of Jesper alone
@@ -53,7 +45,8 @@ inline TrainingFolders jesper_training_folders() {
       dir = out.negatives;
     else
       continue;
-    cv::imwrite((dir / photo.file.filename()).string(), upright(photo),
+    cv::imwrite((dir / photo.file.filename()).string(),
+                turned_upright(media::load_image(photo.file), photo.angle),
                 {cv::IMWRITE_JPEG_QUALITY, 95});
   }
   for (int i = 1; i <= 6; ++i) {

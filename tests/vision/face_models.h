@@ -8,6 +8,7 @@
 
 #include "media/image.h"
 #include "models/model_dir.h"
+#include "support/kphotoalbum.h"  // kphotoalbum_dir()
 #include "support/test_support.h"
 #include "vision/face_analyzer.h"
 
@@ -25,10 +26,6 @@ inline vision::FaceAnalyzer& shared_analyzer() {
 
 inline std::filesystem::path face_api_sample(int n) {
   return face_api_dir() / "demo" / ("sample" + std::to_string(n) + ".jpg");
-}
-
-inline std::filesystem::path kphotoalbum_dir() {
-  return testdata_dir() / "usr" / "share" / "kphotoalbum" / "demo";
 }
 
 }  // namespace tw::test

@@ -7,77 +7,15 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 #include <map>
-#include <sstream>
 
 #include "face_models.h"
+#include "support/kphotoalbum.h"
 #include "vision/face_embedder.h"
 
 namespace tw {
 namespace {
-
-struct Photo {
-  std::string file;
-  int angle = 0;                    // KPhotoAlbum's own rotation for display (clockwise)
-  std::vector<std::string> people;  // named in the photo
-  std::vector<cv::Rect> areas;      // face areas, when tagged (same order as people)
-};
-
-std::string attribute(const std::string& tag, const std::string& name) {
-  const std::string key = " " + name + "=\"";
-  const size_t at = tag.find(key);
-  if (at == std::string::npos) return {};
-  const size_t start = at + key.size();
-  return tag.substr(start, tag.find('"', start) - start);
-}
-
-// The <image> elements of index.xml with their People values.
-std::vector<Photo> read_index(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  const std::string xml = buffer.str();
-  std::vector<Photo> photos;
-  for (size_t at = xml.find("<image "); at != std::string::npos; at = xml.find("<image ", at + 1)) {
-    const size_t tag_end = xml.find('>', at);
-    const std::string tag = xml.substr(at, tag_end - at);
-    Photo photo;
-    photo.file = attribute(tag, "file");
-    if (const std::string angle = attribute(tag, "angle"); !angle.empty())
-      photo.angle = std::stoi(angle);
-    if (tag.back() != '/') {
-      const size_t end = xml.find("</image>", tag_end);
-      const std::string body = xml.substr(tag_end, end - tag_end);
-      const size_t people = body.find("<option name=\"People\">");
-      if (people != std::string::npos) {
-        const std::string option = body.substr(people, body.find("</option>", people) - people);
-        for (size_t v = option.find("<value "); v != std::string::npos;
-             v = option.find("<value ", v + 1)) {
-          const std::string value = option.substr(v, option.find('>', v) - v);
-          photo.people.push_back(attribute(value, "value"));
-          int x, y, w, h;
-          if (std::sscanf(attribute(value, "area").c_str(), "%d %d %d %d", &x, &y, &w, &h) == 4)
-            photo.areas.emplace_back(x, y, w, h);
-        }
-      }
-    }
-    photos.push_back(photo);
-  }
-  return photos;
-}
-
-// KPhotoAlbum's angle (multiples of 90, clockwise) applied to the pixels.
-cv::Mat upright(const cv::Mat& image, int angle) {
-  const int quarters = ((angle % 360 + 360) % 360) / 90;
-  if (quarters == 0) return image;
-  static constexpr cv::RotateFlags kTurns[] = {cv::ROTATE_90_CLOCKWISE, cv::ROTATE_180,
-                                               cv::ROTATE_90_COUNTERCLOCKWISE};
-  cv::Mat out;
-  cv::rotate(image, out, kTurns[quarters - 1]);
-  return out;
-}
 
 struct Labelled {
   std::string person, source;
@@ -110,15 +48,15 @@ void print_distribution(const std::string& name, const std::vector<float>& value
 TEST(RealPeople, SamePersonDistancesSitBelowDifferentPersonDistances) {
   auto& analyzer = test::shared_analyzer();
   std::vector<Labelled> faces;
-  for (const Photo& photo : read_index(test::kphotoalbum_dir() / "index.xml")) {
-    if (photo.people.empty() || !media::looks_like_image_file(photo.file)) continue;
-    const cv::Mat image =
-        upright(media::load_image(test::kphotoalbum_dir() / photo.file), photo.angle);
+  for (const test::LabelledPhoto& photo : test::kphotoalbum_photos()) {
+    if (photo.people.empty()) continue;
+    const std::string name = photo.file.filename().string();
+    const cv::Mat image = test::turned_upright(media::load_image(photo.file), photo.angle);
     const auto found = analyzer.analyze(image);
-    std::printf("%-20s angle %3d people %zu faces %zu\n", photo.file.c_str(), photo.angle,
+    std::printf("%-20s angle %3d people %zu faces %zu\n", name.c_str(), photo.angle,
                 photo.people.size(), found.size());
     if (photo.people.size() == 1 && found.size() == 1) {
-      faces.push_back({photo.people[0], photo.file, found[0].descriptor});
+      faces.push_back({photo.people[0], name, found[0].descriptor});
     } else if (!photo.areas.empty() && photo.angle == 0 &&
                photo.areas.size() == photo.people.size()) {
       // Tagged areas: a face belongs to the one area holding its centre.
@@ -129,7 +67,7 @@ TEST(RealPeople, SamePersonDistancesSitBelowDifferentPersonDistances) {
         int owner = -1, owners = 0;
         for (size_t a = 0; a < photo.areas.size(); ++a)
           if (photo.areas[a].contains(centre)) owner = static_cast<int>(a), ++owners;
-        if (owners == 1) faces.push_back({photo.people[owner], photo.file, face.descriptor});
+        if (owners == 1) faces.push_back({photo.people[owner], name, face.descriptor});
       }
     }
   }

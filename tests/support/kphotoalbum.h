@@ -1,9 +1,10 @@
 #pragma once
 // Labels of the kphotoalbum demo photos, read from the package's own
-// index.xml (who is in each photo, and the rotation kphotoalbum applies when
-// it shows the photo).  Header-only: tests/scan uses it too.
+// index.xml (who is in each photo, where their faces were tagged, and the
+// rotation kphotoalbum applies when it shows the photo).  Header-only.
 #include <opencv2/core.hpp>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -19,6 +20,9 @@ struct LabelledPhoto {
   std::filesystem::path file;
   int angle = 0;  // clockwise degrees kphotoalbum turns the photo by
   std::vector<std::string> people;
+  // The people's tagged face areas, in pixels of the stored (unturned)
+  // photo, in the order of `people`; empty when the photo has none.
+  std::vector<cv::Rect> areas;
 };
 
 inline std::filesystem::path kphotoalbum_dir() {
@@ -46,8 +50,9 @@ inline std::vector<LabelledPhoto> kphotoalbum_photos() {
        at = xml.find("<image ", at + 1)) {
     std::size_t tag_end = xml.find('>', at);
     std::string tag = xml.substr(at, tag_end - at);
-    std::size_t block_end = xml.find("</image>", at);
-    std::string block = xml.substr(at, block_end - at);
+    // <image .../> has no People; otherwise they end at its </image>.
+    const bool closed = !tag.empty() && tag.back() == '/';
+    std::string block = closed ? "" : xml.substr(at, xml.find("</image>", at) - at);
     LabelledPhoto photo;
     photo.file = kphotoalbum_dir() / detail::attribute(tag, "file");
     if (photo.file.extension() != ".jpg") continue;
@@ -57,12 +62,29 @@ inline std::vector<LabelledPhoto> kphotoalbum_photos() {
     if (people != std::string::npos) {
       std::string section = block.substr(people, block.find("</option>", people) - people);
       for (std::size_t v = section.find("<value "); v != std::string::npos;
-           v = section.find("<value ", v + 1))
-        photo.people.push_back(
-            detail::attribute(section.substr(v, section.find('>', v) - v), "value"));
+           v = section.find("<value ", v + 1)) {
+        const std::string value = section.substr(v, section.find('>', v) - v);
+        photo.people.push_back(detail::attribute(value, "value"));
+        int x, y, w, h;
+        if (std::sscanf(detail::attribute(value, "area").c_str(), "%d %d %d %d", &x, &y, &w, &h) ==
+            4)
+          photo.areas.emplace_back(x, y, w, h);
+      }
     }
     out.push_back(photo);
   }
+  return out;
+}
+
+// A photo's pixels turned as kphotoalbum shows it (angle: a multiple of 90,
+// clockwise).
+inline cv::Mat turned_upright(const cv::Mat& image, int angle) {
+  static constexpr cv::RotateFlags kTurns[] = {cv::ROTATE_90_CLOCKWISE, cv::ROTATE_180,
+                                               cv::ROTATE_90_COUNTERCLOCKWISE};
+  const int quarters = ((angle % 360 + 360) % 360) / 90;
+  if (quarters == 0) return image;
+  cv::Mat out;
+  cv::rotate(image, out, kTurns[quarters - 1]);
   return out;
 }
 
