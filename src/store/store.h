@@ -238,6 +238,9 @@ class Store {
 
   // --- deliveries (the outbox) ----------------------------------------------
   // Pending deliveries whose time has come, for the given sinks, oldest first.
+  // PostgreSQL, shared by several processes, also holds each one it hands
+  // out back from every caller for a while (one sender at a time); SQLite
+  // lists it again until it is marked.
   virtual std::vector<DeliveryRecord> due_deliveries(const std::vector<std::string>& sinks,
                                                      int limit) = 0;
   virtual void mark_delivered(std::int64_t delivery_id) = 0;

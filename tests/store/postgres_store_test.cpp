@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "core/errors.h"
+#include "store/both_stores.h"
 #include "store/postgres_server.h"
 #include "store/store.h"
 #include "store/store_test_support.h"
@@ -18,50 +19,12 @@ namespace tw::store {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::Backend;
+using testing::backend_name;
+using testing::BothStores;
 using testing::ManualClock;
 using testing::sample_appearance;
 using testing::sample_video;
-
-enum class Backend { sqlite, postgres };
-
-std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
-  return info.param == Backend::sqlite ? "SQLite" : "PostgreSQL";
-}
-
-class BothStores : public ::testing::TestWithParam<Backend> {
- protected:
-  void SetUp() override {
-    if (GetParam() == Backend::sqlite) {
-      url_ = "sqlite://" + (tw::test::fresh_dir("both-stores") / "trendwatch.db").string();
-      return;
-    }
-    TW_POSTGRES_DATABASE_OR_SKIP(url);
-    url_ = url;
-  }
-  StoreOptions options() const {
-    StoreOptions o;
-    o.clock = clock_.function();
-    return o;
-  }
-  std::unique_ptr<Store> open(const StoreOptions& o) const { return open_store(url_, o); }
-  std::unique_ptr<Store> open() const { return open(options()); }
-
-  ScanResult finished_scan(std::int64_t video_id, const std::string& worker,
-                           std::vector<Appearance> appearances) const {
-    ScanResult r;
-    r.video_id = video_id;
-    r.worker = worker;
-    r.target_set_version = "set-1";
-    r.frames_sampled = 40;
-    r.duration = 8.0;
-    r.appearances = std::move(appearances);
-    r.sinks = {"console", "webhook"};
-    return r;
-  }
-
-  std::string url_;
-  ManualClock clock_;
-};
 
 TEST_P(BothStores, MigratesOnceAndDedupesVideosByPlatformAndId) {
   auto store = open();
