@@ -38,6 +38,8 @@ TEST_P(BothStores, MigratesOnceAndDedupesVideosByPlatformAndId) {
   EXPECT_FALSE(again.is_new);
   EXPECT_EQ(again.video_id, first.video_id);
   EXPECT_TRUE(other.is_new);
+  EXPECT_NE(other.video_id, first.video_id);
+  EXPECT_THROW(store->enqueue_video(sample_video("")), InputError);  // no id
   auto reopened = open();  // no second migration, same rows
   EXPECT_EQ(reopened->schema_version(), 1);
   EXPECT_EQ(reopened->queue_depth().queued, 2);

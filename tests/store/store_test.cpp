@@ -101,24 +101,6 @@ TEST_F(StoreFixture, UnderstandsTheUrlForms) {
   EXPECT_THROW(open_store("sqlite://"), InputError);
 }
 
-TEST_P(BothStores, EnqueueDedupesByPlatformAndId) {
-  auto store = open();
-  auto first = store->enqueue_video(sample_video("42"));
-  auto again = store->enqueue_video(sample_video("42", "another title"));
-  VideoRef elsewhere = sample_video("42");
-  elsewhere.platform = "youtube";
-  auto other = store->enqueue_video(elsewhere);
-  EXPECT_TRUE(first.is_new);
-  EXPECT_FALSE(again.is_new);
-  EXPECT_EQ(again.video_id, first.video_id);
-  EXPECT_TRUE(other.is_new);
-  EXPECT_NE(other.video_id, first.video_id);
-  EXPECT_EQ(store->queue_depth().queued, 2);
-  EXPECT_EQ(store->find_video("tiktok", "42")->ref.title, "a video");  // first listing kept
-  VideoRef no_id = sample_video("");
-  EXPECT_THROW(store->enqueue_video(no_id), InputError);
-}
-
 TEST_P(BothStores, AScannedVideoIsNotRequeuedUntilARescanForANewVersion) {
   auto store = open();
   std::int64_t id = scanned_video(*store, "7", "v1", {});
@@ -493,15 +475,8 @@ TEST_F(StoreFixture, ConcurrentProcessesClaimEachVideoOnce) {
       try {
         auto store = open_store(db_path.string());
         std::string owner = "worker-" + std::to_string(w);
-        while (auto video = store->claim_video(owner, 60s)) {
-          ScanResult result;
-          result.video_id = video->id;
-          result.worker = owner;
-          result.target_set_version = "v1";
-          result.appearances = {sample_appearance("jesper", 1, 2)};
-          result.sinks = {"console"};
-          store->complete_scan(result);
-        }
+        while (auto video = store->claim_video(owner, 60s))
+          store->complete_scan(testing::one_hit_scan(video->id, owner));
       } catch (...) {
         status = 1;
       }
@@ -534,13 +509,7 @@ TEST_P(BothStores, ThreadsSharingOneStoreClaimEachVideoOnce) {
     threads.emplace_back([&, t] {
       std::string owner = "thread-" + std::to_string(t);
       while (auto video = store->claim_video(owner, 60s)) {
-        ScanResult result;
-        result.video_id = video->id;
-        result.worker = owner;
-        result.target_set_version = "v1";
-        result.appearances = {sample_appearance("jesper", 1, 2)};
-        result.sinks = {"console"};
-        store->complete_scan(result);
+        store->complete_scan(testing::one_hit_scan(video->id, owner));
         std::lock_guard lock(mutex);
         claimed.push_back(video->id);
       }

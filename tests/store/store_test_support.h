@@ -51,6 +51,18 @@ inline Appearance sample_appearance(const std::string& target, double start, dou
   return a;
 }
 
+// A finished scan of `video_id` by `worker` with one Jesper appearance,
+// for the console sink.
+inline ScanResult one_hit_scan(std::int64_t video_id, const std::string& worker) {
+  ScanResult result;
+  result.video_id = video_id;
+  result.worker = worker;
+  result.target_set_version = "v1";
+  result.appearances = {sample_appearance("jesper", 1, 2)};
+  result.sinks = {"console"};
+  return result;
+}
+
 // Opens the file with the bare sqlite3 API and returns one integer.
 inline long long query_integer(const std::filesystem::path& db_path, const std::string& sql) {
   sqlite3* db = nullptr;
