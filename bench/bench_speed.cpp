@@ -7,7 +7,7 @@
 //   (b) naive: the exhaustive reference path, one video on one thread;
 //   (c) optimized: the default scan path, as `trendwatch scan` runs it (one
 //       video per core, one inference thread each: 2 threads on 2 cores);
-// (a) and (c) scan --jobs clips at a time.  It prints video-seconds per
+// (a) decodes and (c) scans --jobs clips at a time.  It prints video-seconds per
 // wall-second for each, the ratios (c)/(a) and (c)/(b), whether (b) and (c)
 // found the same appearances (same targets, interval ends within 0.4 s),
 // and how each path's appearances compare with when the enrolled faces are
@@ -149,7 +149,8 @@ json against_truth(const std::vector<Appearance>& appearances, const std::vector
           {"time_covered", on_screen > 0 ? covered / on_screen : 1.0}};
 }
 
-// Sums the per-clip figures of against_truth; time_covered weighted by clip.
+// Adds one clip's against_truth figures to the whole set's (time_covered
+// kept per clip).
 void add_truth(json& sum, const json& clip) {
   if (sum.is_null()) {
     sum = clip;

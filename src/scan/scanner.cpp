@@ -362,9 +362,8 @@ struct Scanner::Impl {
   // may match is then refined (the reference's box) and described again, so
   // that hits and decisions near a threshold are the reference path's; a
   // face far from every match, or clearly matching, decides the same either
-  // way.  The
-  // result keeps detection order; the tracker keeps the detected boxes, so
-  // that frames compare like with like.
+  // way.  The result keeps detection order; the tracker keeps the detected
+  // boxes, so that frames compare like with like.
   DescribedFaces describe_tracked(const cv::Mat& frame, const std::vector<Box>& detected,
                                   FaceTracker& tracker, bool refine_boxes, ScanResult& result) {
     std::vector<cv::Mat> patches;

@@ -95,8 +95,10 @@ struct ScanResult {
   std::int64_t frames_sampled = 0;
   std::int64_t frames_decoded = 0;
   std::int64_t faces = 0;            // faces detected over all sampled frames
-  std::int64_t frames_analyzed = 0;  // sampled frames not skipped by the scene gate
-  std::int64_t faces_embedded = 0;   // faces landmarked and embedded (not re-used)
+  std::int64_t frames_analyzed = 0;  // sampled frames analysed (not skipped or held back)
+  // Faces landmarked and embedded (not re-used), counting a proposal box's
+  // description that a confirmation replaced.
+  std::int64_t faces_embedded = 0;
   // Faces the optimized path re-detected at the reference path's scale,
   // because their match was not clear-cut on the smaller input's box.
   std::int64_t faces_confirmed = 0;
