@@ -536,18 +536,20 @@ struct Scanner::Impl {
     // appearance needs min_frames (>= 2) hits, so one on consecutive frames
     // always includes an analysed frame, and its ends are found as on the
     // exhaustive path.
-    FrameSchedule schedule(
-        options.gate, options.tracking,
-        options.alternate_frames && options.aggregation.min_frames >= 2,
-        options.aggregation.max_gap,
-        [&](const cv::Mat& bgr, FaceTracker& tracker) { return analyse(bgr, &tracker); }, emit);
+    std::optional<FrameSchedule> schedule;
+    if (!options.exhaustive)
+      schedule.emplace(
+          options.gate, options.tracking,
+          options.alternate_frames && options.aggregation.min_frames >= 2,
+          options.aggregation.max_gap,
+          [&](const cv::Mat& bgr, FaceTracker& tracker) { return analyse(bgr, &tracker); }, emit);
     std::int64_t sample_index = 0;  // sampled frames handed on so far
     auto process = [&](media::SampledFrame& frame, const cv::Mat& thumbnail) {
       const std::int64_t index = sample_index++;
-      if (options.exhaustive)
-        emit(index, frame, analyse(frame.bgr, nullptr), false);
+      if (schedule)
+        schedule->add(std::move(frame), thumbnail);
       else
-        schedule.add(std::move(frame), thumbnail);
+        emit(index, frame, analyse(frame.bgr, nullptr), false);
     };
 
     if (options.exhaustive) {
@@ -595,7 +597,7 @@ struct Scanner::Impl {
       result.timings.decode = decode_seconds;
       if (decode_error) std::rethrow_exception(decode_error);
     }
-    if (!stop) schedule.finish();
+    if (schedule && !stop) schedule->finish();
     result.stopped_early = stop;
 
     result.frames_sampled = sample_index;
