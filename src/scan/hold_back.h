@@ -13,9 +13,9 @@ namespace tw::scan {
 // What the scanner knows of an analysed frame.
 struct AnalysedFrame {
   std::vector<FrameHit> hits;
-  // A face on it matched or missed by less than the tracker's margin,
-  // matched while moving, or may match but was not confirmed at the
-  // reference scale: its decision may flip from one sampled frame to the next.
+  // A face on it matched or missed by less than the tracker's margin, moved
+  // while near a match, or may match but was not confirmed at the reference
+  // scale: its decision may flip from one sampled frame to the next.
   bool unsettled = false;
 };
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "support/test_support.h"
 #include "support/kphotoalbum.h"
+#include "support/test_support.h"
 
 namespace tw::test {
 

@@ -13,9 +13,9 @@
 
 #include "media/image.h"
 #include "models/model_dir.h"
+#include "support/kphotoalbum.h"
 #include "support/test_support.h"
 #include "targets/enroll.h"
-#include "support/kphotoalbum.h"
 #include "vision/face_analyzer.h"
 
 namespace tw::test {
