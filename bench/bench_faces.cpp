@@ -1,9 +1,12 @@
 // Face pipeline speed: the embedder's ms per face at batch 1 and batch 8, and
-// the detector's ms per 720x1280 frame, each with 1 and 2 OpenCV threads.
-// Prints one JSON object with the ratios (batch 8 vs 1, 2 threads vs 1).
+// the detector's ms per 720x1280 frame, each with 1 and 2 threads; and each
+// face net on XNNPACK (what trendwatch runs) against cv::dnn on the same
+// ONNX file and input, 1 thread.  Prints one JSON object with the ratios
+// (batch 8 vs 1, 2 threads vs 1, cv::dnn ms / XNNPACK ms).
 //
 //   TRENDWATCH_HOME=build/test-home build/bench/bench_faces [--rounds N]
 #include <opencv2/core.hpp>
+#include <opencv2/dnn.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <nlohmann/json.hpp>
@@ -20,6 +23,7 @@
 
 #include "media/image.h"
 #include "models/model_dir.h"
+#include "vision/conv_runtime.h"
 #include "vision/face_analyzer.h"
 
 namespace {
@@ -73,6 +77,45 @@ double detect_ms_per_frame(tw::vision::FaceDetector& detector, const cv::Mat& fr
   return ms_since(start) / rounds;
 }
 
+// One net on both engines: ms per run (best of `rounds` runs of 5) of
+// XNNPACK and of cv::dnn on the same NHWC input cut from `frame`.
+nlohmann::json engine_ms(const tw::models::ModelDir& models, const char* name, int batch, int rows,
+                         int cols, const cv::Mat& frame, int rounds) {
+  cv::Mat resized, pixels;
+  cv::resize(frame, resized, cv::Size(cols, rows), 0, 0, cv::INTER_AREA);
+  resized.convertTo(pixels, CV_32FC3, 1.0 / 127.5, -1.0);
+  std::vector<float> nhwc;
+  for (int n = 0; n < batch; ++n)
+    nhwc.insert(nhwc.end(), pixels.ptr<float>(), pixels.ptr<float>() + pixels.total() * 3);
+  std::vector<cv::Mat> images(static_cast<size_t>(batch), pixels);
+  const cv::Mat blob = cv::dnn::blobFromImages(images);  // NCHW, same values
+
+  tw::vision::ConvRuntime runtime(models.load_conv_net(name));
+  cv::dnn::Net net = models.load_net(name);
+  auto best_ms = [&](auto&& run) {
+    run();  // warm-up
+    double best = 1e30;
+    for (int r = 0; r < rounds; ++r) {
+      const auto start = Clock::now();
+      for (int i = 0; i < 5; ++i) run();
+      best = std::min(best, ms_since(start) / 5);
+    }
+    return best;
+  };
+  const double xnnpack = best_ms([&] { runtime.run(nhwc.data(), batch, rows, cols); });
+  const double dnn = best_ms([&] {
+    net.setInput(blob);
+    std::vector<cv::Mat> outs;
+    net.forward(outs, net.getUnconnectedOutLayersNames());
+  });
+  return {{"net", name},
+          {"batch", batch},
+          {"input", std::to_string(cols) + "x" + std::to_string(rows)},
+          {"xnnpack_ms", xnnpack},
+          {"opencv_dnn_ms", dnn},
+          {"opencv_dnn_over_xnnpack", dnn / xnnpack}};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -116,6 +159,15 @@ int main(int argc, char** argv) {
           {"detect_cpu_ms_per_frame_720x1280", detect_cpu},
       };
     }
+    cv::setNumThreads(1);
+    namespace m = tw::models;
+    const nlohmann::json engines = {
+        engine_ms(models, m::kFaceDetector, 1, 320, 192, frame, rounds),  // proposal input
+        engine_ms(models, m::kFaceDetector, 1, 512, 512, frame, rounds),  // reference input
+        engine_ms(models, m::kFaceLandmarks, 8, 112, 112, frame, rounds),
+        engine_ms(models, m::kFaceRecognition, 8, 150, 150, frame, rounds),
+    };
+
     const auto& t1 = threads_json["1"];
     const auto& t2 = threads_json["2"];
     nlohmann::json result = {
@@ -129,6 +181,7 @@ int main(int argc, char** argv) {
          t1["embed_ms_per_face_batch1"].get<double>() /
              t2["embed_ms_per_face_batch8"].get<double>()},
         {"detect_2threads_speedup_vs_1thread", detect_ms[1] / detect_ms[2]},
+        {"engines_1thread", engines},
     };
     std::cout << result.dump(2) << "\n";
     return 0;

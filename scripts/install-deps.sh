@@ -10,6 +10,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libtomlplusplus-dev libspdlog-dev
   libsqlite3-dev libcurl4-openssl-dev libcpp-httplib-dev libssl-dev libpq-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libxnnpack-dev libpthreadpool-dev
   # run
   ffmpeg yt-dlp sqlite3
   # tests: SMTP sink, PostgreSQL server, headless browser; djpeg for golden fixtures

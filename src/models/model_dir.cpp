@@ -142,4 +142,13 @@ cv::dnn::Net ModelDir::load_net(const std::string& name) const {
   }
 }
 
+ConvNet ModelDir::load_conv_net(const std::string& name) const {
+  const fs::path path = verified_path(name);
+  try {
+    return read_conv_net(path);
+  } catch (const InputError& e) {
+    throw InputError(path.string(), e.reason() + "; " + kRepair);
+  }
+}
+
 }  // namespace tw::models

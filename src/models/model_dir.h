@@ -9,6 +9,8 @@
 #include <map>
 #include <string>
 
+#include "models/conv_net.h"
+
 namespace tw::models {
 
 // Names of the face models, also their file stems (<name>.onnx).
@@ -38,6 +40,8 @@ class ModelDir {
   std::filesystem::path verified_path(const std::string& name) const;
   // verified_path + cv::dnn::readNetFromONNX; wraps OpenCV errors.
   cv::dnn::Net load_net(const std::string& name) const;
+  // verified_path + read_conv_net (for vision::ConvRuntime).
+  ConvNet load_conv_net(const std::string& name) const;
 
   // Writes dir/manifest.json atomically (a temporary file, renamed).
   static void write_manifest(const std::filesystem::path& dir,

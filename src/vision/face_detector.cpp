@@ -4,13 +4,14 @@
 // NMS, boxes mapped back to image pixels.
 #include "vision/face_detector.h"
 
-#include <opencv2/dnn.hpp>
-
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <stdexcept>
 
+#include "core/errors.h"
+#include "vision/conv_runtime.h"
 #include "vision/tf_image.h"
 
 namespace tw::vision {
@@ -116,7 +117,8 @@ std::vector<std::array<float, 4>> ssd_anchors(int rows, int cols, int trained_in
 }
 
 struct FaceDetector::Impl {
-  cv::dnn::Net net;
+  std::optional<ConvRuntime> net;
+  size_t encodings_output = 0, logits_output = 0;
   DetectorOptions options;
   std::vector<std::array<float, 4>> anchors;  // of the whole square
   // crop_padding: the anchors of each cropped input, by (rows, cols).
@@ -133,7 +135,16 @@ struct FaceDetector::Impl {
 FaceDetector::FaceDetector(const models::ModelDir& models, DetectorOptions options)
     : impl_(std::make_unique<Impl>()) {
   if (options.input_size < 32) throw std::invalid_argument("detector input size must be >= 32");
-  impl_->net = models.load_net(models::kFaceDetector);
+  const models::ConvNet net = models.load_conv_net(models::kFaceDetector);
+  auto output_index = [&](const std::string& name) {
+    for (size_t i = 0; i < net.outputs.size(); ++i)
+      if (net.outputs[i].name == name) return i;
+    throw InputError(models.verified_path(models::kFaceDetector).string(),
+                     "has no output " + name + "; run `trendwatch models install` to repair");
+  };
+  impl_->encodings_output = output_index("box_encodings");
+  impl_->logits_output = output_index("class_logits");
+  impl_->net.emplace(net);
   impl_->options = options;
   impl_->anchors = ssd_anchors(options.input_size, kSsdTrainedInput);
 }
@@ -162,16 +173,14 @@ std::vector<FaceDetection> FaceDetector::detect(const cv::Mat& image) {
     input = cv::Size(covering(bgr.cols), covering(bgr.rows));
   }
   const cv::Mat rgb = padded_resize_rgb(bgr, side, 0, 0, size, input);
-  cv::Mat blob(std::vector<int>{1, 3, input.height, input.width}, CV_32F);
-  write_blob_plane(rgb, blob, 0, {127.5f, 127.5f, 127.5f}, 1.f / 127.5f);
-
-  std::vector<cv::Mat> outputs;
-  impl_->net.setInput(blob, "input");
-  impl_->net.forward(outputs, std::vector<cv::String>{"box_encodings", "class_logits"});
+  // NHWC floats, x/127.5 - 1.
+  cv::Mat pixels;
+  rgb.convertTo(pixels, CV_32FC3, 1.0 / 127.5, -1.0);
+  const auto& outputs = impl_->net->run(pixels.ptr<float>(), 1, input.height, input.width);
   const auto& anchors = impl_->anchors_of(input.height, input.width);
-  const cv::Mat& encodings = outputs.at(0);
-  const cv::Mat& logits = outputs.at(1);
-  if (encodings.total() != anchors.size() * 4 || logits.total() != anchors.size() * 3)
+  const std::vector<float>& encodings = outputs.at(impl_->encodings_output);
+  const std::vector<float>& logits = outputs.at(impl_->logits_output);
+  if (encodings.size() != anchors.size() * 4 || logits.size() != anchors.size() * 3)
     throw std::runtime_error("face detector: the model's outputs do not match its anchors");
 
   // Decode (outputLayer.ts) and score every anchor above the threshold.
@@ -183,8 +192,8 @@ std::vector<FaceDetection> FaceDetector::detect(const cv::Mat& image) {
   // Boxes relative to the whole square (IoU is the same either way).
   const float sy = static_cast<float>(input.height) / size;
   const float sx = static_cast<float>(input.width) / size;
-  const float* enc = encodings.ptr<float>();
-  const float* logit = logits.ptr<float>();
+  const float* enc = encodings.data();
+  const float* logit = logits.data();
   for (size_t i = 0; i < anchors.size(); ++i) {
     const float score = 1.f / (1.f + std::exp(-logit[i * 3 + 1]));
     if (!(score > opt.min_score)) continue;

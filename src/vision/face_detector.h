@@ -1,6 +1,6 @@
 #pragma once
 // Face boxes with SSD MobileNetV1 (face-api's ssd_mobilenetv1 weights, as
-// ONNX).  Any image size and aspect ratio: padded bottom/right to a square,
+// ONNX, run on XNNPACK by vision::ConvRuntime).  Any image size and aspect ratio: padded bottom/right to a square,
 // resized to input_size (optionally with the padding cut off), boxes mapped
 // back to image pixels.
 #include <opencv2/core.hpp>

@@ -1,11 +1,12 @@
 #include "vision/face_embedder.h"
 
-#include <opencv2/dnn.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+
+#include "vision/conv_runtime.h"
 
 namespace tw::vision {
 namespace {
@@ -13,19 +14,20 @@ namespace {
 constexpr int kCropSize = 150;
 constexpr int kDescriptorSize = 128;
 // face-api's FaceRecognitionNet: (rgb - mean) / 255.
-const cv::Scalar kMeanRgb(122.782, 117.001, 104.298);
-constexpr double kInputScale = 1.0 / 255.0;
+constexpr float kMeanRgb[3] = {122.782f, 117.001f, 104.298f};
+constexpr float kInputScale = 1.f / 255.f;
 
 }  // namespace
 
 struct FaceEmbedder::Impl {
-  cv::dnn::Net net;
+  ConvRuntime net;
   int max_batch = 8;
+  std::vector<float> input;
 };
 
 FaceEmbedder::FaceEmbedder(const models::ModelDir& models, int max_batch)
-    : impl_(std::make_unique<Impl>()) {
-  impl_->net = models.load_net(models::kFaceRecognition);
+    : impl_(std::make_unique<Impl>(
+          Impl{ConvRuntime(models.load_conv_net(models::kFaceRecognition)), 8, {}})) {
   impl_->max_batch = std::max(1, max_batch);
 }
 
@@ -51,19 +53,24 @@ std::vector<Descriptor> FaceEmbedder::embed(const std::vector<cv::Mat>& crops) {
         batch.push_back(resized);
       }
     }
-    // BGR -> RGB, minus the mean (given in RGB order, as swapRB expects),
-    // times 1/255: NCHW float.
-    const cv::Mat blob = cv::dnn::blobFromImages(batch, kInputScale, cv::Size(kCropSize, kCropSize),
-                                                 kMeanRgb, /*swapRB=*/true, /*crop=*/false);
-    impl_->net.setInput(blob);
-    const cv::Mat out = impl_->net.forward();
-    if (out.dims != 2 || out.size[0] != static_cast<int>(batch.size()) ||
-        out.size[1] != kDescriptorSize)
+    // BGR -> RGB, minus the mean, times 1/255: NHWC floats.
+    const size_t pixels = static_cast<size_t>(kCropSize) * kCropSize;
+    impl_->input.resize(pixels * 3 * batch.size());
+    float* out = impl_->input.data();
+    for (const cv::Mat& crop : batch)
+      for (int y = 0; y < kCropSize; ++y) {
+        const auto* row = crop.ptr<cv::Vec3b>(y);
+        for (int x = 0; x < kCropSize; ++x, out += 3)
+          for (int c = 0; c < 3; ++c) out[c] = (row[x][2 - c] - kMeanRgb[c]) * kInputScale;
+      }
+    const auto& outputs =
+        impl_->net.run(impl_->input.data(), static_cast<int>(batch.size()), kCropSize, kCropSize);
+    const std::vector<float>& values = outputs.at(0);
+    if (outputs.size() != 1 || values.size() != batch.size() * kDescriptorSize)
       throw std::runtime_error("face_recognition net returned an unexpected shape");
-    for (int row = 0; row < out.size[0]; ++row) {
-      const float* values = out.ptr<float>(row);
-      descriptors.emplace_back(values, values + kDescriptorSize);
-    }
+    for (size_t row = 0; row < batch.size(); ++row)
+      descriptors.emplace_back(values.begin() + row * kDescriptorSize,
+                               values.begin() + (row + 1) * kDescriptorSize);
   }
   return descriptors;
 }

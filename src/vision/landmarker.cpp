@@ -3,7 +3,6 @@
 // the aligned crop for the embedder.
 #include "vision/landmarker.h"
 
-#include <opencv2/dnn.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
@@ -11,6 +10,7 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "vision/conv_runtime.h"
 #include "vision/tf_image.h"
 
 namespace tw::vision {
@@ -64,12 +64,13 @@ constexpr std::array<std::array<double, 2>, 51> kMeanShape = {{
 }  // namespace
 
 struct Landmarker::Impl {
-  cv::dnn::Net net;
+  ConvRuntime net;
+  std::vector<float> input;
 };
 
-Landmarker::Landmarker(const models::ModelDir& models) : impl_(std::make_unique<Impl>()) {
-  impl_->net = models.load_net(models::kFaceLandmarks);
-}
+Landmarker::Landmarker(const models::ModelDir& models)
+    : impl_(std::make_unique<Impl>(
+          Impl{ConvRuntime(models.load_conv_net(models::kFaceLandmarks)), {}})) {}
 
 Landmarker::~Landmarker() = default;
 Landmarker::Landmarker(Landmarker&&) noexcept = default;
@@ -92,7 +93,8 @@ std::vector<std::vector<Point>> Landmarker::landmarks(const cv::Mat& image,
 
   for (size_t start = 0; start < order.size(); start += kMaxBatch) {
     const int batch = static_cast<int>(std::min<size_t>(kMaxBatch, order.size() - start));
-    cv::Mat blob(std::vector<int>{batch, 3, kNetSize, kNetSize}, CV_32F);
+    const size_t pixels = static_cast<size_t>(kNetSize) * kNetSize * 3;
+    impl_->input.resize(pixels * batch);
     for (int n = 0; n < batch; ++n) {
       const cv::Rect& crop = crops[start + n];
       // padToSquare(centered): the larger half of the padding goes after.
@@ -102,11 +104,12 @@ std::vector<std::vector<Point>> Landmarker::landmarks(const cv::Mat& image,
       const int left = crop.height > crop.width ? before : 0;
       const int top = crop.width > crop.height ? before : 0;
       const cv::Mat rgb = padded_resize_rgb(bgr(crop), side, left, top, kNetSize);
-      write_blob_plane(rgb, blob, n, {122.782f, 117.001f, 104.298f}, 1.f / 255.f);
+      write_nhwc(rgb, impl_->input.data() + pixels * n, {122.782f, 117.001f, 104.298f},
+                 1.f / 255.f);
     }
-    impl_->net.setInput(blob, "input");
-    const cv::Mat out = impl_->net.forward("landmarks");
-    if (out.total() != static_cast<size_t>(batch) * kPoints * 2)
+    const auto& outputs = impl_->net.run(impl_->input.data(), batch, kNetSize, kNetSize);
+    const std::vector<float>& out = outputs.at(0);
+    if (outputs.size() != 1 || out.size() != static_cast<size_t>(batch) * kPoints * 2)
       throw std::runtime_error("landmarker: unexpected output size from the model");
 
     for (int n = 0; n < batch; ++n) {
@@ -119,7 +122,7 @@ std::vector<std::vector<Point>> Landmarker::landmarks(const cv::Mat& image,
       const double w = crop.width * scale, h = crop.height * scale;
       const double pad_x = w < h ? std::abs(w - h) / 2 : 0;
       const double pad_y = h < w ? std::abs(w - h) / 2 : 0;
-      const float* values = out.ptr<float>(n);
+      const float* values = out.data() + static_cast<size_t>(n) * kPoints * 2;
       auto& points = result[face];
       points.resize(kPoints);
       for (int p = 0; p < kPoints; ++p) {

@@ -80,17 +80,12 @@ cv::Mat padded_resize_rgb(const cv::Mat& bgr, int side, int left, int top, int o
   return out;
 }
 
-void write_blob_plane(const cv::Mat& rgb, cv::Mat& blob, int n, const std::array<float, 3>& mean,
-                      float scale) {
-  CV_Assert(rgb.type() == CV_32FC3 && blob.dims == 4 && blob.size[1] == 3 &&
-            blob.size[2] == rgb.rows && blob.size[3] == rgb.cols);
-  const size_t plane = static_cast<size_t>(rgb.rows) * rgb.cols;
-  float* base = blob.ptr<float>(n);
+void write_nhwc(const cv::Mat& rgb, float* out, const std::array<float, 3>& mean, float scale) {
+  CV_Assert(rgb.type() == CV_32FC3);
   for (int y = 0; y < rgb.rows; ++y) {
     const auto* src = rgb.ptr<cv::Vec3f>(y);
-    const size_t row = static_cast<size_t>(y) * rgb.cols;
-    for (int x = 0; x < rgb.cols; ++x)
-      for (int c = 0; c < 3; ++c) base[c * plane + row + x] = (src[x][c] - mean[c]) * scale;
+    for (int x = 0; x < rgb.cols; ++x, out += 3)
+      for (int c = 0; c < 3; ++c) out[c] = (src[x][c] - mean[c]) * scale;
   }
 }
 

@@ -20,10 +20,10 @@ cv::Mat padded_resize_rgb(const cv::Mat& bgr, int side, int left, int top, int o
 cv::Mat padded_resize_rgb(const cv::Mat& bgr, int side, int left, int top, int out_size,
                           cv::Size keep);
 
-// Writes (rgb - mean[c]) * scale of a CV_32FC3 image into plane n of an NCHW
-// float blob [N,3,H,W].
-void write_blob_plane(const cv::Mat& rgb, cv::Mat& blob, int n, const std::array<float, 3>& mean,
-                      float scale);
+// Writes (rgb - mean[c]) * scale of a CV_32FC3 image to out, pixels
+// interleaved (NHWC, as vision::ConvRuntime takes them): rows * cols * 3
+// floats.
+void write_nhwc(const cv::Mat& rgb, float* out, const std::array<float, 3>& mean, float scale);
 
 // Any 8-bit image (grey, BGR, BGRA) as CV_8UC3 BGR; throws std::invalid_argument
 // for an empty image or another depth.

@@ -38,15 +38,12 @@ TEST(TfImage, PaddingIsZeroAndChannelsComeOutRgb) {
   EXPECT_EQ(centred.at<cv::Vec3f>(1, 0), cv::Vec3f(30, 20, 10));
 }
 
-TEST(TfImage, BlobPlanesAreNormalisedPerChannel) {
+TEST(TfImage, NhwcPixelsAreNormalisedPerChannel) {
   cv::Mat rgb(1, 2, CV_32FC3, cv::Scalar(10, 20, 30));
-  cv::Mat blob(std::vector<int>{2, 3, 1, 2}, CV_32F, cv::Scalar(0));
-  vision::write_blob_plane(rgb, blob, 1, {10, 10, 10}, 0.5f);
-  const float* second = blob.ptr<float>(1);
-  EXPECT_FLOAT_EQ(second[0], 0);   // R plane
-  EXPECT_FLOAT_EQ(second[2], 5);   // G plane
-  EXPECT_FLOAT_EQ(second[5], 10);  // B plane, second pixel
-  EXPECT_FLOAT_EQ(blob.ptr<float>(0)[0], 0);
+  rgb.at<cv::Vec3f>(0, 1) = cv::Vec3f(50, 60, 70);
+  std::vector<float> out(2 * 3 + 1, -1.f);
+  vision::write_nhwc(rgb, out.data(), {10, 20, 10}, 0.5f);
+  EXPECT_EQ(out, (std::vector<float>{0, 0, 10, 20, 20, 30, -1}));  // R G B, R G B, untouched
 }
 
 }  // namespace
