@@ -87,6 +87,12 @@ struct ConvRuntime::Impl {
 
 namespace {
 
+// Workers sleep after each operator instead of spinning for the next: with
+// a decode thread (or another job) on the same cores, spinning workers
+// starved it (one video on 2 threads: 3.4 video-s per wall-s spinning,
+// 9.5 yielding, 8.4 on 1 thread; bench_speed --jobs 1).
+constexpr uint32_t kYield = XNN_FLAG_YIELD_WORKERS;
+
 xnn_operator_t create_operator(const models::NetLayer& s) {
   xnn_operator_t op = nullptr;
   const size_t in_c = static_cast<size_t>(s.input_channels);
@@ -96,43 +102,46 @@ xnn_operator_t create_operator(const models::NetLayer& s) {
       const bool same = s.same_padding;
       const size_t group_in = in_c / static_cast<size_t>(s.groups);
       const size_t group_out = out_c / static_cast<size_t>(s.groups);
-      check(xnn_create_convolution2d_nhwc_f32(
-                same ? 0 : s.pads[0], same ? 0 : s.pads[3], same ? 0 : s.pads[2],
-                same ? 0 : s.pads[1], s.kernel_h, s.kernel_w, s.stride_h, s.stride_w, 1, 1,
-                s.groups, group_in, group_out, in_c, out_c, s.weights.data(), s.bias.data(),
-                s.output_min, s.output_max, same ? XNN_FLAG_TENSORFLOW_SAME_PADDING : 0, &op),
-            "conv layer " + s.output);
+      check(
+          xnn_create_convolution2d_nhwc_f32(
+              same ? 0 : s.pads[0], same ? 0 : s.pads[3], same ? 0 : s.pads[2],
+              same ? 0 : s.pads[1], s.kernel_h, s.kernel_w, s.stride_h, s.stride_w, 1, 1, s.groups,
+              group_in, group_out, in_c, out_c, s.weights.data(), s.bias.data(), s.output_min,
+              s.output_max, (same ? XNN_FLAG_TENSORFLOW_SAME_PADDING : 0) | kYield, &op),
+          "conv layer " + s.output);
       break;
     }
     case LayerKind::add:
-      check(xnn_create_add_nd_f32(s.output_min, s.output_max, 0, &op), "add layer " + s.output);
+      check(xnn_create_add_nd_f32(s.output_min, s.output_max, kYield, &op),
+            "add layer " + s.output);
       break;
     case LayerKind::max_pool:
       check(xnn_create_max_pooling2d_nhwc_f32(0, 0, 0, 0, s.kernel_h, s.kernel_w, s.stride_h,
                                               s.stride_w, 1, 1, in_c, in_c, in_c, s.output_min,
-                                              s.output_max, 0, &op),
+                                              s.output_max, kYield, &op),
             "max pool layer " + s.output);
       break;
     case LayerKind::average_pool:
       check(xnn_create_average_pooling2d_nhwc_f32(0, 0, 0, 0, s.kernel_h, s.kernel_w, s.stride_h,
                                                   s.stride_w, in_c, in_c, in_c, s.output_min,
-                                                  s.output_max, 0, &op),
+                                                  s.output_max, kYield, &op),
             "average pool layer " + s.output);
       break;
     case LayerKind::global_average_pool:
       check(xnn_create_global_average_pooling_nwc_f32(in_c, in_c, in_c, s.output_min, s.output_max,
-                                                      0, &op),
+                                                      kYield, &op),
             "global average pool layer " + s.output);
       break;
     case LayerKind::pad: {
       const float zero = 0.f;
-      check(xnn_create_constant_pad_nd_x32(&zero, 0, &op), "pad layer " + s.output);
+      check(xnn_create_constant_pad_nd_x32(&zero, kYield, &op), "pad layer " + s.output);
       break;
     }
     case LayerKind::fully_connected:
-      check(xnn_create_fully_connected_nc_f32(in_c, out_c, in_c, out_c, s.weights.data(),
-                                              s.bias.data(), s.output_min, s.output_max, 0, &op),
-            "fully connected layer " + s.output);
+      check(
+          xnn_create_fully_connected_nc_f32(in_c, out_c, in_c, out_c, s.weights.data(),
+                                            s.bias.data(), s.output_min, s.output_max, kYield, &op),
+          "fully connected layer " + s.output);
       break;
     case LayerKind::flatten:
       break;  // a copy (of a 1x1 map, so NHWC and NCHW orders agree)

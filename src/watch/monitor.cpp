@@ -1,5 +1,6 @@
 #include "watch/monitor.h"
 
+#include <opencv2/core.hpp>
 #include <unistd.h>
 
 #include <cmath>
@@ -384,8 +385,13 @@ class Monitor {
   }
 
   void run_workers(const std::atomic<bool>& stop_when_idle) {
+    // Inference threads are process-wide: share the cores among the scan
+    // workers (as `scan --jobs` does) rather than give each all of them.
+    const int concurrency = std::max(1, config_.watch.concurrency);
+    const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    cv::setNumThreads(std::max(1, cores / concurrency));
     std::vector<std::thread> workers;
-    for (int i = 0; i < std::max(1, config_.watch.concurrency); ++i)
+    for (int i = 0; i < concurrency; ++i)
       workers.emplace_back([this, i, &stop_when_idle] { scan_worker(i + 1, stop_when_idle); });
     for (auto& w : workers) w.join();
   }
