@@ -354,7 +354,8 @@ const tw::cli::CommandRegistration registration{
       sub->add_flag("--exhaustive", args->exhaustive,
                     "Reference path: every sampled frame fully processed on one thread");
       sub->add_option("--threads", args->threads,
-                      "OpenCV threads for inference (0: OpenCV's default)");
+                      "Inference threads per video (0: all cores for one video, an equal "
+                      "share of them per job with --jobs)");
       sub->add_option("--min-face", args->min_face,
                       "Smallest face (pixels) that must be found; larger is faster, smaller "
                       "faces may be missed (0: the detector's full input)")

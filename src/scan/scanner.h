@@ -63,7 +63,7 @@ struct ScanOptions {
   std::optional<float> threshold;  // overrides every face target's threshold
   AggregationOptions aggregation;
   bool exhaustive = false;
-  int threads = 0;                 // OpenCV threads for inference; 0 leaves OpenCV's setting
+  int threads = 0;  // inference threads (cv::setNumThreads, which XNNPACK follows); 0: as set
   std::size_t queue_capacity = 4;  // sampled frames decoded ahead
   vision::DetectorOptions detector;
   // Faces narrower than this are counted but not matched (their descriptors
