@@ -1,8 +1,8 @@
 #pragma once
 // A convolutional network read from an ONNX file, in the layout XNNPACK
 // runs (vision/conv_runtime.h).  The three face nets are such nets, and
-// XNNPACK runs them faster than cv::dnn 4.6 for the same outputs (the SSD
-// 1.6x on one thread; README "Scan speed").
+// XNNPACK runs them 1.7-2.7x faster than cv::dnn 4.6 on one thread for the
+// same outputs (bench_faces; README "Face models").
 //
 // Nodes read: Conv (any kernel, stride, group; explicit pads or auto_pad
 // SAME_UPPER), Add (same shapes), MaxPool and AveragePool (no pads, floor),

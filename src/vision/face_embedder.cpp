@@ -26,10 +26,9 @@ struct FaceEmbedder::Impl {
 };
 
 FaceEmbedder::FaceEmbedder(const models::ModelDir& models, int max_batch)
-    : impl_(std::make_unique<Impl>(
-          Impl{ConvRuntime(models.load_conv_net(models::kFaceRecognition)), 8, {}})) {
-  impl_->max_batch = std::max(1, max_batch);
-}
+    : impl_(std::make_unique<Impl>(Impl{ConvRuntime(models.load_conv_net(models::kFaceRecognition)),
+                                        std::max(1, max_batch),
+                                        {}})) {}
 
 FaceEmbedder::~FaceEmbedder() = default;
 FaceEmbedder::FaceEmbedder(FaceEmbedder&&) noexcept = default;

@@ -93,8 +93,8 @@ std::vector<std::vector<Point>> Landmarker::landmarks(const cv::Mat& image,
 
   for (size_t start = 0; start < order.size(); start += kMaxBatch) {
     const int batch = static_cast<int>(std::min<size_t>(kMaxBatch, order.size() - start));
-    const size_t pixels = static_cast<size_t>(kNetSize) * kNetSize * 3;
-    impl_->input.resize(pixels * batch);
+    const size_t floats_per_crop = static_cast<size_t>(kNetSize) * kNetSize * 3;
+    impl_->input.resize(floats_per_crop * batch);
     for (int n = 0; n < batch; ++n) {
       const cv::Rect& crop = crops[start + n];
       // padToSquare(centered): the larger half of the padding goes after.
@@ -104,7 +104,7 @@ std::vector<std::vector<Point>> Landmarker::landmarks(const cv::Mat& image,
       const int left = crop.height > crop.width ? before : 0;
       const int top = crop.width > crop.height ? before : 0;
       const cv::Mat rgb = padded_resize_rgb(bgr(crop), side, left, top, kNetSize);
-      write_nhwc(rgb, impl_->input.data() + pixels * n, {122.782f, 117.001f, 104.298f},
+      write_nhwc(rgb, impl_->input.data() + floats_per_crop * n, {122.782f, 117.001f, 104.298f},
                  1.f / 255.f);
     }
     const auto& outputs = impl_->net.run(impl_->input.data(), batch, kNetSize, kNetSize);
