@@ -125,11 +125,13 @@ struct Scanner::Impl {
   models::ModelDir models;  // loads detectors of other input sizes
   vision::Landmarker landmarker;
   vision::FaceEmbedder embedder;
-  // The last analysed frame (on the tracking path) had a face whose match
-  // was not clear-cut, a matching face that moved, or a face that may match
-  // but that the reference scale did not confirm: their decisions may flip
-  // from one sampled frame to the next.
-  bool last_frame_unsettled = false;
+  // One frame's analysis under way: the scan's counters, and whether a face
+  // on the frame left its decision open (AnalysedFrame::unsettled; the
+  // tracking path only).
+  struct FrameWork {
+    ScanResult& result;
+    bool unsettled = false;
+  };
 
   Impl(const models::ModelDir& models, std::vector<targets::Target> targets, ScanOptions opts)
       : options(std::move(opts)),
@@ -160,21 +162,28 @@ struct Scanner::Impl {
   }
 
   // Faces (face targets and face-backbone classifiers), then image targets,
-  // then whole-frame classifiers, on the same frame.  Face detection is
-  // skipped when no target needs faces.  tracker: null on the exhaustive
-  // path (every face embedded).
-  std::vector<FrameHit> analyze(const cv::Mat& frame, vision::FaceDetector& faces_detector,
-                                FaceTracker* tracker, ScanResult& result) {
-    StageTimings& t = result.timings;
-    std::vector<FrameHit> hits;
-    last_frame_unsettled = false;
-    if (scans_faces()) hits = analyze_faces(frame, faces_detector, tracker, result);
+  // then whole-frame classifiers, on the same frame: the frame's hits, and
+  // whether a face on it left its decision open.  Face detection is skipped
+  // when no target needs faces.  tracker: null on the exhaustive path (every
+  // face embedded).
+  AnalysedFrame analyze(const cv::Mat& frame, vision::FaceDetector& faces_detector,
+                        FaceTracker* tracker, ScanResult& result) {
+    FrameWork work{result};
+    AnalysedFrame analysed;
+    if (scans_faces()) analysed.hits = analyze_faces(frame, faces_detector, tracker, work);
+    add_other_target_hits(frame, analysed.hits, result.timings);
+    analysed.unsettled = work.unsettled;
+    return analysed;
+  }
+
+  // The hits of classifiers and image targets, added to `hits`.
+  void add_other_target_hits(const cv::Mat& frame, std::vector<FrameHit>& hits, StageTimings& t) {
     if (!classifiers.empty()) {
       auto start = Clock::now();
       for (auto& hit : classifiers.match_frame(frame)) hits.push_back(std::move(hit));
       t.classify += seconds_since(start);
     }
-    if (image_matchers.empty()) return hits;
+    if (image_matchers.empty()) return;
     auto start = Clock::now();
     vision::FrameFeatures features = vision::frame_features(frame);
     for (const auto& named : image_matchers) {
@@ -186,7 +195,6 @@ struct Scanner::Impl {
           {named.target, m->score, distance, m->box, region_around(frame, m->box, 0.05f), {}});
     }
     t.images += seconds_since(start);
-    return hits;
   }
 
   // Landmarks + aligned crops + one embedder batch for `boxes`.  Faces whose
@@ -295,11 +303,11 @@ struct Scanner::Impl {
   // when the reference scale confirms it at a matchable size.  A face that
   // is not confirmed marks the frame unsettled: seen, then not, it may
   // flicker from frame to frame on the reference path too.
-  std::optional<Box> confirm(const cv::Mat& frame, const Box& coarse, ScanResult& result) {
-    ++result.faces_confirmed;
-    std::optional<Box> refined = refine(frame, coarse, result.timings);
+  std::optional<Box> confirm(const cv::Mat& frame, const Box& coarse, FrameWork& work) {
+    ++work.result.faces_confirmed;
+    std::optional<Box> refined = refine(frame, coarse, work.result.timings);
     if (refined && refined->width >= options.min_face_px) return refined;
-    last_frame_unsettled = true;
+    work.unsettled = true;
     return std::nullopt;
   }
 
@@ -311,8 +319,7 @@ struct Scanner::Impl {
   // i of the described input is the reference's already.  Order is kept;
   // the result's at_reference is filled.
   DescribedFaces confirm_possible_matches(const cv::Mat& frame, DescribedFaces described,
-                                          const std::vector<bool>& at_reference,
-                                          ScanResult& result) {
+                                          const std::vector<bool>& at_reference, FrameWork& work) {
     const float margin = options.tracking.unsettled_margin;
     std::vector<Box> refined_boxes;
     std::vector<std::size_t> refined_of;  // refined_boxes[j] is for described[refined_of[j]]
@@ -327,8 +334,8 @@ struct Scanner::Impl {
           described.boxes[k].width >= kRefinedSizeSlack * options.min_face_px;
       if (decided) continue;
       keep[k] = false;
-      result.faces_embedded += 1;  // the coarse description was spent
-      std::optional<Box> confirmed = confirm(frame, described.boxes[k], result);
+      work.result.faces_embedded += 1;  // the coarse description was spent
+      std::optional<Box> confirmed = confirm(frame, described.boxes[k], work);
       if (!confirmed) continue;
       refined_boxes.push_back(*confirmed);
       refined_of.push_back(k);
@@ -338,7 +345,7 @@ struct Scanner::Impl {
         described.at_reference.push_back(at_reference[input]);
       return described;
     }
-    DescribedFaces again = describe(frame, refined_boxes, result.timings);
+    DescribedFaces again = describe(frame, refined_boxes, work.result.timings);
     std::vector<const Descriptor*> replacement(described.boxes.size(), nullptr);
     std::vector<Box> replacement_box(described.boxes.size());
     for (std::size_t j = 0; j < again.boxes.size(); ++j) {
@@ -365,7 +372,7 @@ struct Scanner::Impl {
   // way.  The result keeps detection order; the tracker keeps the detected
   // boxes, so that frames compare like with like.
   DescribedFaces describe_tracked(const cv::Mat& frame, const std::vector<Box>& detected,
-                                  FaceTracker& tracker, bool refine_boxes, ScanResult& result) {
+                                  FaceTracker& tracker, bool refine_boxes, FrameWork& work) {
     std::vector<cv::Mat> patches;
     for (const Box& b : detected) patches.push_back(face_patch(frame, b));
     std::vector<int> track_of = tracker.continued(detected, patches);
@@ -380,7 +387,7 @@ struct Scanner::Impl {
       if (refine_boxes && tracker.may_match_at(detected[i])) {
         // Close to a match on the last analysed frame, so most likely
         // refined now too: straight to the reference's box.
-        std::optional<Box> confirmed = confirm(frame, detected[i], result);
+        std::optional<Box> confirmed = confirm(frame, detected[i], work);
         if (!confirmed) continue;
         fresh_boxes.push_back(*confirmed);
         at_reference.push_back(true);
@@ -390,13 +397,12 @@ struct Scanner::Impl {
       }
       fresh_of.push_back(i);
     }
-    DescribedFaces fresh = describe(frame, fresh_boxes, result.timings);
-    if (refine_boxes)
-      fresh = confirm_possible_matches(frame, std::move(fresh), at_reference, result);
+    DescribedFaces fresh = describe(frame, fresh_boxes, work.result.timings);
+    if (refine_boxes) fresh = confirm_possible_matches(frame, std::move(fresh), at_reference, work);
     std::vector<Box> shown = detected;  // the box each face is reported with
     for (std::size_t k = 0; k < fresh.boxes.size(); ++k)
       shown[fresh_of[fresh.input[k]]] = fresh.boxes[k];
-    result.faces_embedded += static_cast<std::int64_t>(fresh.descriptors.size());
+    work.result.faces_embedded += static_cast<std::int64_t>(fresh.descriptors.size());
     std::vector<const Descriptor*> descriptor_of(detected.size(), nullptr);
     std::vector<bool> described_at_reference(detected.size(), !refine_boxes);
     for (std::size_t k = 0; k < fresh.descriptors.size(); ++k) {
@@ -430,7 +436,7 @@ struct Scanner::Impl {
       may_match.push_back(needs_reference_box(gaps, tracking.unsettled_margin));
       // A face near a match that moves is described afresh on every
       // analysed frame, and its decisions can flip between sampled frames.
-      if (!settled.back() || (may_match.back() && track_of[i] < 0)) last_frame_unsettled = true;
+      if (!settled.back() || (may_match.back() && track_of[i] < 0)) work.unsettled = true;
     }
     tracker.update(kept_detected, kept_patches, out.descriptors, kept_tracks, settled, may_match);
     return out;
@@ -438,7 +444,8 @@ struct Scanner::Impl {
 
   // detect -> landmarks + align -> embed (one batch per frame) -> match.
   std::vector<FrameHit> analyze_faces(const cv::Mat& frame, vision::FaceDetector& faces_detector,
-                                      FaceTracker* tracker, ScanResult& result) {
+                                      FaceTracker* tracker, FrameWork& work) {
+    ScanResult& result = work.result;
     StageTimings& t = result.timings;
     auto start = Clock::now();
     std::vector<FaceDetection> detections = faces_detector.detect(frame);
@@ -450,7 +457,7 @@ struct Scanner::Impl {
     if (tracker) {
       for (const auto& d : detections) detected.push_back(d.box);
       const bool refine_boxes = faces_detector.options().input_size < options.detector.input_size;
-      faces = describe_tracked(frame, detected, *tracker, refine_boxes, result);
+      faces = describe_tracked(frame, detected, *tracker, refine_boxes, work);
     } else {
       for (const auto& d : detections)
         if (d.box.width >= options.min_face_px) detected.push_back(d.box);
@@ -526,8 +533,7 @@ struct Scanner::Impl {
     auto analyse = [&](const cv::Mat& bgr, FaceTracker* with) {
       const std::int64_t faces_before = result.faces;
       FrameAnalysis a;
-      a.frame.hits = analyze(bgr, faces_detector, with, result);
-      a.frame.unsettled = last_frame_unsettled;
+      a.frame = analyze(bgr, faces_detector, with, result);
       a.faces = result.faces - faces_before;
       ++result.frames_analyzed;
       return a;
