@@ -11,6 +11,7 @@ packages=(
   libsqlite3-dev libcurl4-openssl-dev libcpp-httplib-dev libssl-dev libpq-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libxnnpack-dev libpthreadpool-dev
+  libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
   # run
   ffmpeg yt-dlp sqlite3
   # tests: SMTP sink, PostgreSQL server, headless browser; djpeg for golden fixtures

@@ -12,7 +12,15 @@
 #include <string>
 #include <vector>
 
-#include <opencv2/videoio.hpp>
+#include <opencv2/core.hpp>
+
+extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/display.h>
+#include <libavutil/log.h>
+#include <libswscale/swscale.h>
+}
 
 #include "core/errors.h"
 
@@ -30,11 +38,14 @@ constexpr std::int64_t kMaxFramePixels = 8192ll * 4320;
 
 // FFmpeg prints its own errors ("moov atom not found", ...) to stderr; the
 // user gets our one line instead.  OpenCV reads these once, at first use.
+// Bad input gets one clear error from us, not FFmpeg's log lines.
 void quiet_ffmpeg_logging() {
   static std::once_flag once;
   std::call_once(once, [] {
-    ::setenv("OPENCV_FFMPEG_DEBUG", "0", /*overwrite=*/0);
-    ::setenv("OPENCV_FFMPEG_LOGLEVEL", "-8", /*overwrite=*/0);  // AV_LOG_QUIET
+    av_log_set_level(AV_LOG_QUIET);
+    // OpenCV's FFmpeg capture, if anything in the process uses it, installs
+    // its own log callback with its own level.
+    ::setenv("OPENCV_FFMPEG_LOGLEVEL", "-8", /*overwrite=*/0);
   });
 }
 
@@ -168,34 +179,116 @@ std::string explain_no_frame(const fs::path& path, std::uint64_t file_size, doub
 
 }  // namespace
 
+// The libav objects of one open video, freed in any case.
+struct Decoder {
+  AVFormatContext* format = nullptr;
+  AVCodecContext* codec = nullptr;
+  AVPacket* packet = nullptr;
+  AVFrame* frame = nullptr;
+  SwsContext* converter = nullptr;
+  int stream = -1;
+
+  ~Decoder() {
+    sws_freeContext(converter);
+    av_frame_free(&frame);
+    av_packet_free(&packet);
+    avcodec_free_context(&codec);
+    avformat_close_input(&format);
+  }
+};
+
 struct FrameSampler::Impl {
   fs::path path;
-  cv::VideoCapture capture;
+  Decoder d;
   VideoInfo info;
-  double sample_period = 0.2;     // seconds between sampling instants
-  double frame_period = 0;        // 1 / container fps
+  double sample_period = 0.2;  // seconds between sampling instants
+  double frame_period = 0;     // 1 / container fps
+  double time_base = 0;        // seconds per stream timestamp unit
+  std::int64_t start_pts = AV_NOPTS_VALUE;
+  int rotation = 0;               // clockwise degrees the frames are turned by
   std::int64_t next_instant = 0;  // index k of the next sampling instant k * sample_period
-  std::int64_t decoded = 0;       // frames grabbed so far
-  bool pending_frame = false;     // a grabbed frame not yet looked at
+  std::int64_t read = 0;          // frames read: decoded, or skipped as not sampled
+  bool pending_frame = false;     // a decoded frame not yet looked at
+  bool draining = false;          // the file is read; the decoder gives what it holds
   bool finished = false;
   bool was_truncated = false;
+  bool read_error = false;  // reading stopped on an error, not at the end
   bool container_cut_short = false;
   double last_time = -1;
 
-  // The current (last grabbed) frame's time: the stream timestamp while it
+  double seconds_of(std::int64_t pts) const {
+    return static_cast<double>(pts - (start_pts == AV_NOPTS_VALUE ? 0 : start_pts)) * time_base;
+  }
+
+  // The current (last decoded) frame's time: the stream timestamp while it
   // keeps increasing sensibly, else one frame period after the last one.
   double current_time() {
     double by_count = last_time < 0 ? 0.0 : last_time + frame_period;
-    double pts = capture.get(cv::CAP_PROP_POS_MSEC) / 1000.0;
+    const std::int64_t ts = d.frame->best_effort_timestamp;
+    double pts = ts == AV_NOPTS_VALUE ? -1 : seconds_of(ts);
     bool reliable = std::isfinite(pts) && pts >= 0 &&
                     (last_time < 0 ? pts < 1.0 : (pts > last_time && pts - last_time < 5.0));
     last_time = reliable ? pts : by_count;
     return last_time;
   }
 
-  bool grab() {
-    if (!capture.grab()) return false;
-    ++decoded;
+  // Whether the frame of a packet may be the one kept for a sampling
+  // instant: within a frame period of one.  Others need decoding only when
+  // later frames refer to them, so non-reference ones are skipped (about
+  // 40% less decoding work on phone-style H.264).
+  bool may_be_sampled(const AVPacket& packet) const {
+    if (packet.pts == AV_NOPTS_VALUE) return true;
+    const double t = seconds_of(packet.pts);
+    const double k = std::round(t / sample_period);
+    return std::abs(k * sample_period - t) <= frame_period * 1.01;
+  }
+
+  // Decodes the next frame into d.frame; false at the end (or when the data
+  // breaks off).
+  bool decode_next() {
+    while (true) {
+      int status = avcodec_receive_frame(d.codec, d.frame);
+      if (status == 0) return true;
+      if (status != AVERROR(EAGAIN)) return false;  // the end, or a broken decoder
+      if (draining) return false;
+      status = av_read_frame(d.format, d.packet);
+      if (status < 0) {
+        if (status != AVERROR_EOF) read_error = true;
+        draining = true;
+        avcodec_send_packet(d.codec, nullptr);
+        continue;
+      }
+      if (d.packet->stream_index == d.stream) {
+        ++read;
+        d.codec->skip_frame = may_be_sampled(*d.packet) ? AVDISCARD_DEFAULT : AVDISCARD_NONREF;
+        // A damaged packet is passed over, as players do.
+        avcodec_send_packet(d.codec, d.packet);
+      }
+      av_packet_unref(d.packet);
+    }
+  }
+
+  // The decoded frame as BGR, turned upright.
+  bool convert(cv::Mat& bgr) {
+    const AVFrame& f = *d.frame;
+    d.converter = sws_getCachedContext(d.converter, f.width, f.height,
+                                       static_cast<AVPixelFormat>(f.format), f.width, f.height,
+                                       AV_PIX_FMT_BGR24, SWS_BICUBIC, nullptr, nullptr, nullptr);
+    if (!d.converter || f.width <= 0 || f.height <= 0) return false;
+    // swscale may write past a row's end: rows 32-pixel aligned, one spare.
+    cv::Mat padded(f.height + 1, (f.width + 31) / 32 * 32, CV_8UC3);
+    std::uint8_t* planes[4] = {padded.data, nullptr, nullptr, nullptr};
+    int strides[4] = {static_cast<int>(padded.step[0]), 0, 0, 0};
+    sws_scale(d.converter, f.data, f.linesize, 0, f.height, planes, strides);
+    const cv::Mat upright = padded(cv::Rect(0, 0, f.width, f.height));
+    if (rotation == 90)
+      cv::rotate(upright, bgr, cv::ROTATE_90_CLOCKWISE);
+    else if (rotation == 180)
+      cv::rotate(upright, bgr, cv::ROTATE_180);
+    else if (rotation == 270)
+      cv::rotate(upright, bgr, cv::ROTATE_90_COUNTERCLOCKWISE);
+    else
+      bgr = upright.clone();  // continuous, as callers may assume
     return true;
   }
 
@@ -205,17 +298,16 @@ struct FrameSampler::Impl {
     // broke off (cut file or corrupt data) rather than ended.
     double expected = static_cast<double>(info.frames);
     bool short_of_count =
-        expected > 0 && static_cast<double>(decoded) + std::max(2.0, 0.02 * expected) < expected;
-    was_truncated = short_of_count || container_cut_short;
+        expected > 0 && static_cast<double>(read) + std::max(2.0, 0.02 * expected) < expected;
+    was_truncated = short_of_count || container_cut_short || read_error;
     if (info.duration <= 0 && last_time >= 0) info.duration = last_time + frame_period;
-    capture.release();
   }
 };
 
 FrameSampler::FrameSampler(const fs::path& path, double sample_fps)
     : impl_(std::make_unique<Impl>()) {
-  auto& d = *impl_;
-  d.path = path;
+  auto& m = *impl_;
+  m.path = path;
   std::error_code ec;
   auto status = fs::status(path, ec);
   if (!fs::exists(status)) fail(path, "does not exist");
@@ -230,32 +322,65 @@ FrameSampler::FrameSampler(const fs::path& path, double sample_fps)
   }
   if (!(sample_fps > 0) || !std::isfinite(sample_fps))
     throw std::invalid_argument("FrameSampler: sample_fps must be positive");
-  d.sample_period = 1.0 / sample_fps;
+  m.sample_period = 1.0 / sample_fps;
 
   quiet_ffmpeg_logging();
-  // An absolute path, so FFmpeg never reads a name like "http:x" as a protocol.
-  if (!d.capture.open(fs::absolute(path).string(), cv::CAP_FFMPEG))
+  Decoder& d = m.d;
+  // An absolute path, so FFmpeg never reads a name like "http:x" as a
+  // protocol; "file:" too, for names with a colon.
+  const std::string url = "file:" + fs::absolute(path).string();
+  const AVCodec* codec = nullptr;
+  if (avformat_open_input(&d.format, url.c_str(), nullptr, nullptr) < 0 ||
+      avformat_find_stream_info(d.format, nullptr) < 0 ||
+      (d.stream = av_find_best_stream(d.format, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0)) < 0 ||
+      !codec || !(d.codec = avcodec_alloc_context3(codec)) ||
+      avcodec_parameters_to_context(d.codec, d.format->streams[d.stream]->codecpar) < 0)
+    fail(path, explain_open_failure(path, file_size));
+  // One decoding thread: a scan runs one video per core, and per-packet
+  // skipping needs the packets decoded in turn.
+  d.codec->thread_count = 1;
+  if (avcodec_open2(d.codec, codec, nullptr) < 0 || !(d.packet = av_packet_alloc()) ||
+      !(d.frame = av_frame_alloc()))
     fail(path, explain_open_failure(path, file_size));
 
-  d.info.width = static_cast<int>(d.capture.get(cv::CAP_PROP_FRAME_WIDTH));
-  d.info.height = static_cast<int>(d.capture.get(cv::CAP_PROP_FRAME_HEIGHT));
-  d.info.fps = d.capture.get(cv::CAP_PROP_FPS);
-  double count = d.capture.get(cv::CAP_PROP_FRAME_COUNT);
-  d.info.frames =
+  AVStream* stream = d.format->streams[d.stream];
+  m.time_base = av_q2d(stream->time_base);
+  m.start_pts = stream->start_time;
+  if (const std::uint8_t* matrix =
+          av_stream_get_side_data(stream, AV_PKT_DATA_DISPLAYMATRIX, nullptr)) {
+    // Turned as OpenCV's FFmpeg capture (and players) turn it: a "rotate=90"
+    // tag reads as 90 here and means a quarter turn clockwise.
+    int degrees = static_cast<int>(
+        std::lround(av_display_rotation_get(reinterpret_cast<const std::int32_t*>(matrix))));
+    degrees = ((degrees % 360) + 360) % 360;
+    if (degrees == 90 || degrees == 180 || degrees == 270) m.rotation = degrees;
+  }
+  const bool turned = m.rotation == 90 || m.rotation == 270;
+  m.info.width = turned ? d.codec->height : d.codec->width;
+  m.info.height = turned ? d.codec->width : d.codec->height;
+  m.info.fps = av_q2d(av_guess_frame_rate(d.format, stream, nullptr));
+  if (!std::isfinite(m.info.fps) || m.info.fps <= 0 || m.info.fps > 1000)
+    m.info.fps = 25;  // a guess, said nowhere
+  m.frame_period = 1.0 / m.info.fps;
+  double count = static_cast<double>(stream->nb_frames);
+  if (count <= 0) {
+    double seconds = stream->duration != AV_NOPTS_VALUE
+                         ? static_cast<double>(stream->duration) * m.time_base
+                         : static_cast<double>(d.format->duration) / AV_TIME_BASE;
+    if (std::isfinite(seconds) && seconds > 0) count = std::floor(seconds * m.info.fps + 0.5);
+  }
+  m.info.frames =
       std::isfinite(count) && count > 0 ? static_cast<std::int64_t>(std::llround(count)) : 0;
-  if (!std::isfinite(d.info.fps) || d.info.fps <= 0 || d.info.fps > 1000)
-    d.info.fps = 25;  // a guess, said nowhere
-  d.frame_period = 1.0 / d.info.fps;
-  d.info.duration = d.info.frames > 0 ? static_cast<double>(d.info.frames) / d.info.fps : 0;
-  if (auto mp4 = inspect_mp4(path, file_size)) d.container_cut_short = mp4->box_cut_short;
+  m.info.duration = m.info.frames > 0 ? static_cast<double>(m.info.frames) / m.info.fps : 0;
+  if (auto mp4 = inspect_mp4(path, file_size)) m.container_cut_short = mp4->box_cut_short;
 
-  if (std::int64_t(d.info.width) * d.info.height > kMaxFramePixels)
-    fail(path, "video frames too large (" + std::to_string(d.info.width) + "x" +
-                   std::to_string(d.info.height) + "; the limit is 8192x4320)");
+  if (std::int64_t(m.info.width) * m.info.height > kMaxFramePixels)
+    fail(path, "video frames too large (" + std::to_string(m.info.width) + "x" +
+                   std::to_string(m.info.height) + "; the limit is 8192x4320)");
   // A video whose first frame cannot be decoded is bad input, not an empty result.
-  if (d.info.width <= 0 || d.info.height <= 0 || !d.grab())
+  if (m.info.width <= 0 || m.info.height <= 0 || !m.decode_next())
     fail(path, explain_no_frame(path, file_size, count));
-  d.pending_frame = true;
+  m.pending_frame = true;
 }
 
 FrameSampler::~FrameSampler() = default;
@@ -268,32 +393,32 @@ bool FrameSampler::truncated() const {
   return impl_->was_truncated;
 }
 std::int64_t FrameSampler::frames_decoded() const {
-  return impl_->decoded;
+  return impl_->read;
 }
 
 bool FrameSampler::next(SampledFrame& out) {
-  auto& d = *impl_;
-  while (!d.finished) {
-    if (!d.pending_frame && !d.grab()) {
-      d.finish();
+  auto& m = *impl_;
+  while (!m.finished) {
+    if (!m.pending_frame && !m.decode_next()) {
+      m.finish();
       break;
     }
-    d.pending_frame = false;
-    double time = d.current_time();
+    m.pending_frame = false;
+    double time = m.current_time();
     // Keep this frame for instant s if it is the frame nearest s: the next
     // frame (one period later) would be further away.
-    double half_frame = 0.5 * d.frame_period;
-    double instant = static_cast<double>(d.next_instant) * d.sample_period;
+    double half_frame = 0.5 * m.frame_period;
+    double instant = static_cast<double>(m.next_instant) * m.sample_period;
     if (instant >= time + half_frame) continue;
-    while (static_cast<double>(d.next_instant) * d.sample_period < time + half_frame)
-      ++d.next_instant;
-    if (!d.capture.retrieve(out.bgr)) {
-      d.finish();
-      d.was_truncated = true;
+    while (static_cast<double>(m.next_instant) * m.sample_period < time + half_frame)
+      ++m.next_instant;
+    if (!m.convert(out.bgr)) {
+      m.finish();
+      m.was_truncated = true;
       break;
     }
     out.time = time;
-    out.index = d.decoded - 1;
+    out.index = std::llround(time * m.info.fps);
     return true;
   }
   return false;

@@ -1,7 +1,8 @@
 #pragma once
-// Reading videos through OpenCV's FFmpeg backend and sampling frames at a
-// fixed rate: grab() every frame, retrieve() only the frames kept (decoding
-// all, converting few is ~1.4x faster than reading all; seeking is slower).
+// Reading videos with FFmpeg's libraries and sampling frames at a fixed
+// rate: packets are decoded in turn, except non-reference frames that are
+// not near a sampling instant, which are skipped (nothing refers to them);
+// only the frames kept are converted to BGR.  Seeking is slower.
 #include <opencv2/core.hpp>
 
 #include <cstdint>
@@ -20,7 +21,7 @@ struct VideoInfo {
 struct SampledFrame {
   cv::Mat bgr;
   double time = 0;         // seconds from the start of the video
-  std::int64_t index = 0;  // decoded frame index
+  std::int64_t index = 0;  // the frame's index in the video (time x fps)
 };
 
 class FrameSampler {
@@ -36,6 +37,7 @@ class FrameSampler {
   // ends early (truncated() then says so) rather than throwing.
   bool next(SampledFrame& out);
   bool truncated() const;
+  // Frames read so far: decoded, or skipped as not sampled.
   std::int64_t frames_decoded() const;
 
  private:
