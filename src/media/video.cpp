@@ -333,7 +333,9 @@ FrameSampler::FrameSampler(const fs::path& path, double sample_fps)
   if (avformat_open_input(&d.format, url.c_str(), nullptr, nullptr) < 0 ||
       avformat_find_stream_info(d.format, nullptr) < 0 ||
       (d.stream = av_find_best_stream(d.format, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0)) < 0 ||
-      !codec || !(d.codec = avcodec_alloc_context3(codec)) ||
+      // An audio file's cover picture is not a video.
+      (d.format->streams[d.stream]->disposition & AV_DISPOSITION_ATTACHED_PIC) || !codec ||
+      !(d.codec = avcodec_alloc_context3(codec)) ||
       avcodec_parameters_to_context(d.codec, d.format->streams[d.stream]->codecpar) < 0)
     fail(path, explain_open_failure(path, file_size));
   // One decoding thread: a scan runs one video per core, and per-packet
