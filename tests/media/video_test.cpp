@@ -195,6 +195,33 @@ TEST_F(VideoInput, RefusesAudioOnlyFiles) {
   expect_refused(dir / "tone.wav", "no video stream (audio only)");
 }
 
+// A song with its cover picture: FFmpeg lists the picture as a video
+// stream of one frame.
+TEST_F(VideoInput, RefusesAudioWithACoverPicture) {
+  run_ffmpeg({"-f",
+              "lavfi",
+              "-i",
+              "sine=frequency=440:duration=2",
+              "-f",
+              "lavfi",
+              "-i",
+              "color=c=red:s=64x64:d=0.04",
+              "-map",
+              "0",
+              "-map",
+              "1",
+              "-c:a",
+              "libmp3lame",
+              "-c:v",
+              "mjpeg",
+              "-disposition:v",
+              "attached_pic",
+              "-frames:v",
+              "1",
+              (dir / "song.mp3").string()});
+  expect_refused(dir / "song.mp3", "no video stream (audio only)");
+}
+
 TEST_F(VideoInput, RefusesZeroLengthVideo) {
   run_ffmpeg({"-f", "lavfi", "-i", "color=c=red:s=64x64:r=30", "-t", "0", "-c:v", "libx264",
               (dir / "zero.mp4").string()});
