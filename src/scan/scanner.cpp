@@ -122,7 +122,6 @@ struct Scanner::Impl {
   ClassifierMatcher classifiers;
   vision::FaceDetector detector;  // at options.detector (the exhaustive path's)
   std::map<int, std::unique_ptr<vision::FaceDetector>> sized_detectors;  // by input size
-  models::ModelDir models;  // loads detectors of other input sizes
   vision::Landmarker landmarker;
   vision::FaceEmbedder embedder;
   // One frame's analysis under way: the scan's counters, and whether a face
@@ -139,7 +138,6 @@ struct Scanner::Impl {
         image_matchers(image_matchers_of(targets)),
         classifiers(models, targets),
         detector(models, options.detector),
-        models(models),
         landmarker(models),
         embedder(models) {}
 
@@ -151,7 +149,7 @@ struct Scanner::Impl {
       vision::DetectorOptions o = options.detector;
       o.input_size = input;
       o.crop_padding = true;  // the same faces for less work on non-square frames
-      sized = std::make_unique<vision::FaceDetector>(models, o);
+      sized = std::make_unique<vision::FaceDetector>(detector, o);  // the same net
     }
     return *sized;
   }

@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <optional>
+#include <memory>
 #include <stdexcept>
 
 #include "core/errors.h"
@@ -117,7 +117,7 @@ std::vector<std::array<float, 4>> ssd_anchors(int rows, int cols, int trained_in
 }
 
 struct FaceDetector::Impl {
-  std::optional<ConvRuntime> net;
+  std::shared_ptr<ConvRuntime> net;  // shared by detectors made from one
   size_t encodings_output = 0, logits_output = 0;
   DetectorOptions options;
   std::vector<std::array<float, 4>> anchors;  // of the whole square
@@ -144,7 +144,17 @@ FaceDetector::FaceDetector(const models::ModelDir& models, DetectorOptions optio
   };
   impl_->encodings_output = output_index("box_encodings");
   impl_->logits_output = output_index("class_logits");
-  impl_->net.emplace(net);
+  impl_->net = std::make_shared<ConvRuntime>(net);
+  impl_->options = options;
+  impl_->anchors = ssd_anchors(options.input_size, kSsdTrainedInput);
+}
+
+FaceDetector::FaceDetector(const FaceDetector& sharing_net, DetectorOptions options)
+    : impl_(std::make_unique<Impl>()) {
+  if (options.input_size < 32) throw std::invalid_argument("detector input size must be >= 32");
+  impl_->net = sharing_net.impl_->net;
+  impl_->encodings_output = sharing_net.impl_->encodings_output;
+  impl_->logits_output = sharing_net.impl_->logits_output;
   impl_->options = options;
   impl_->anchors = ssd_anchors(options.input_size, kSsdTrainedInput);
 }

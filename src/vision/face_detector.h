@@ -1,8 +1,8 @@
 #pragma once
 // Face boxes with SSD MobileNetV1 (face-api's ssd_mobilenetv1 weights, as
-// ONNX, run on XNNPACK by vision::ConvRuntime).  Any image size and aspect ratio: padded bottom/right to a square,
-// resized to input_size (optionally with the padding cut off), boxes mapped
-// back to image pixels.
+// ONNX, run on XNNPACK by vision::ConvRuntime).  Any image size and aspect ratio: padded
+// bottom/right to a square, resized to input_size (optionally with the padding cut off), boxes
+// mapped back to image pixels.
 #include <opencv2/core.hpp>
 
 #include <array>
@@ -29,6 +29,10 @@ struct DetectorOptions {
 class FaceDetector {
  public:
   explicit FaceDetector(const models::ModelDir& models, DetectorOptions options = {});
+  // Another input size or option set on `sharing_net`'s net, which is read
+  // and packed once (XNNPACK takes any input size).  The two share buffers:
+  // use them from one thread.
+  FaceDetector(const FaceDetector& sharing_net, DetectorOptions options);
   ~FaceDetector();
   FaceDetector(FaceDetector&&) noexcept;
   FaceDetector& operator=(FaceDetector&&) noexcept;

@@ -1,6 +1,7 @@
 // The SSD face detector on real photos: counts, plausibility, any aspect
 // ratio, the anchors against the ones stored in face-api's weights.
 #include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include <cmath>
@@ -193,6 +194,34 @@ TEST(FaceDetector, AcceptsGreyAndBgraAndFindsNothingInAFlatImage) {
       EXPECT_GE(f.box.x, 0);
       EXPECT_LE(f.box.right(), size.width);
     }
+  }
+}
+
+// The scanner makes its detectors of other sizes on one loaded net; taking
+// turns with the 512 detector on the shared buffers changes nothing.
+TEST(FaceDetector, ADetectorSharingANetFindsWhatItsOwnNetFinds) {
+  vision::FaceDetector& reference = shared_analyzer().detector();
+  vision::DetectorOptions options;
+  options.input_size = 320;
+  options.crop_padding = true;
+  vision::FaceDetector shared(reference, options);
+  vision::FaceDetector own(test::test_models(), options);
+  const cv::Mat photo = cv::imread(face_api_sample(3).string());
+  ASSERT_FALSE(photo.empty());
+  const auto expected = own.detect(photo);
+  const auto at_512 = reference.detect(photo);
+  ASSERT_FALSE(expected.empty());
+  for (int round = 0; round < 2; ++round) {
+    const auto got = shared.detect(photo);
+    ASSERT_EQ(got.size(), expected.size()) << round;
+    for (size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(got[i].box.x, expected[i].box.x) << i;
+      EXPECT_EQ(got[i].box.width, expected[i].box.width) << i;
+      EXPECT_EQ(got[i].score, expected[i].score) << i;
+    }
+    const auto again_512 = reference.detect(photo);
+    ASSERT_EQ(again_512.size(), at_512.size());
+    for (size_t i = 0; i < at_512.size(); ++i) EXPECT_EQ(again_512[i].box.y, at_512[i].box.y);
   }
 }
 
