@@ -65,6 +65,12 @@ class BothStores : public ::testing::TestWithParam<Backend> {
   }
   std::unique_ptr<Store> open(const StoreOptions& o) const { return open_store(url_, o); }
   std::unique_ptr<Store> open() const { return open(options()); }
+  // A store that gives a video up after `max_scan_attempts` claims.
+  std::unique_ptr<Store> open_giving_up_after(int max_scan_attempts) const {
+    StoreOptions o = options();
+    o.retry.max_scan_attempts = max_scan_attempts;
+    return open(o);
+  }
 
   ScanResult finished_scan(std::int64_t video_id, const std::string& worker,
                            std::vector<Appearance> appearances) const {

@@ -142,9 +142,7 @@ TEST_P(BothStores, AnExpiredLeaseMakesTheVideoClaimableAgain) {
 }
 
 TEST_P(BothStores, AVideoThatKeepsKillingWorkersIsGivenUp) {
-  auto o = options();
-  o.retry.max_scan_attempts = 3;
-  auto store = open(o);
+  auto store = open_giving_up_after(3);
   auto queued = store->enqueue_video(sample_video("poison"));
   for (int i = 0; i < 3; ++i) {
     ASSERT_TRUE(store->claim_video("w" + std::to_string(i), 10s).has_value()) << i;
@@ -157,9 +155,7 @@ TEST_P(BothStores, AVideoThatKeepsKillingWorkersIsGivenUp) {
 }
 
 TEST_P(BothStores, ExpiringOwnLeasesAfterACrashStillCountsAttempts) {
-  auto o = options();
-  o.retry.max_scan_attempts = 2;
-  auto store = open(o);
+  auto store = open_giving_up_after(2);
   auto queued = store->enqueue_video(sample_video("poison"));
   for (int restart = 0; restart < 2; ++restart) {
     ASSERT_TRUE(store->claim_video("host#1", 10min).has_value()) << restart;
