@@ -15,7 +15,7 @@ FrameSchedule::FrameSchedule(SceneGateOptions gate, TrackingOptions tracking, bo
 
 void FrameSchedule::emit(std::int64_t index, const media::SampledFrame& frame,
                          const FrameAnalysis& analysis, bool reused) {
-  if (!analysis.frame.hits.empty()) last_hit_index_ = index;
+  for (const auto& hit : analysis.frame.hits) last_hit_[hit.target] = index;
   emit_(index, frame, analysis, reused);
 }
 
@@ -57,7 +57,7 @@ void FrameSchedule::add(media::SampledFrame frame, const cv::Mat& thumbnail) {
   const FrameAnalysis analysis = analyse_(frame.bgr, tracker_);
   gate_.analysed(thumbnail);
   if (held_) {
-    if (held_frame_takes_earlier_hits(last_.frame, analysis.frame, held_->index, last_hit_index_,
+    if (held_frame_takes_earlier_hits(last_.frame, analysis.frame, held_->index, last_hit_,
                                       max_gap_)) {
       emit(held_->index, held_->frame, last_, true);
     } else {

@@ -66,7 +66,7 @@ class FrameSchedule {
   Analyse analyse_;
   Emit emit_;
   std::int64_t next_index_ = 0;
-  std::int64_t last_hit_index_ = -1000;  // the last emitted frame with a hit
+  LastHits last_hit_;  // of the emitted frames
   // The last analysed frame, whose hits a frame that is not analysed
   // re-uses.  (Without descriptors: they would only repeat the analysed
   // frame's in the appearance's evidence.)

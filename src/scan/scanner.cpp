@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <exception>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "core/errors.h"
@@ -53,6 +54,12 @@ std::vector<targets::Target> of_kind(const std::vector<targets::Target>& all,
   std::vector<targets::Target> out;
   for (const auto& t : all)
     if (t.kind == kind) out.push_back(t);
+  return out;
+}
+
+std::vector<std::string> names_of(const std::vector<targets::Target>& targets) {
+  std::vector<std::string> out;
+  for (const auto& t : targets) out.push_back(t.name);
   return out;
 }
 
@@ -120,16 +127,19 @@ struct Scanner::Impl {
   FaceMatcher matcher;
   std::vector<NamedImageMatcher> image_matchers;
   ClassifierMatcher classifiers;
+  // Classifier targets: a face they may score that the reference scale
+  // does not confirm leaves their decisions open too.
+  std::vector<std::string> classifier_names;
   vision::FaceDetector detector;  // at options.detector (the exhaustive path's)
   std::map<int, std::unique_ptr<vision::FaceDetector>> sized_detectors;  // by input size
   vision::Landmarker landmarker;
   vision::FaceEmbedder embedder;
-  // One frame's analysis under way: the scan's counters, and whether a face
-  // on the frame left its decision open (AnalysedFrame::unsettled; the
+  // One frame's analysis under way: the scan's counters, and the targets a
+  // face on the frame left undecided (AnalysedFrame::unsettled; the
   // tracking path only).
   struct FrameWork {
     ScanResult& result;
-    bool unsettled = false;
+    std::set<std::string> unsettled;
   };
 
   Impl(const models::ModelDir& models, std::vector<targets::Target> targets, ScanOptions opts)
@@ -137,6 +147,7 @@ struct Scanner::Impl {
         matcher(of_kind(targets, targets::TargetKind::face), options.threshold),
         image_matchers(image_matchers_of(targets)),
         classifiers(models, targets),
+        classifier_names(names_of(of_kind(targets, targets::TargetKind::classifier))),
         detector(models, options.detector),
         landmarker(models),
         embedder(models) {}
@@ -154,6 +165,8 @@ struct Scanner::Impl {
     return *sized;
   }
 
+  std::vector<std::string> face_target_names() const { return names_of(matcher.targets()); }
+
   bool scans_faces() const {
     bool only_other_kinds = !image_matchers.empty() || !classifiers.empty();
     return !matcher.targets().empty() || classifiers.wants_faces() || !only_other_kinds;
@@ -166,11 +179,11 @@ struct Scanner::Impl {
   // face embedded).
   AnalysedFrame analyze(const cv::Mat& frame, vision::FaceDetector& faces_detector,
                         FaceTracker* tracker, ScanResult& result) {
-    FrameWork work{result};
+    FrameWork work{result, {}};
     AnalysedFrame analysed;
     if (scans_faces()) analysed.hits = analyze_faces(frame, faces_detector, tracker, work);
     add_other_target_hits(frame, analysed.hits, result.timings);
-    analysed.unsettled = work.unsettled;
+    analysed.unsettled = std::move(work.unsettled);
     return analysed;
   }
 
@@ -273,6 +286,23 @@ struct Scanner::Impl {
     return gaps;
   }
 
+  // The face targets whose threshold a face with these gaps lies within
+  // `margin` of, or matches (beyond: it stays on its side).
+  std::vector<std::string> matched_or_near(const std::vector<float>& gaps, float margin) const {
+    std::vector<std::string> out;
+    for (std::size_t t = 0; t < gaps.size(); ++t)
+      if (gaps[t] < margin) out.push_back(matcher.targets()[t].name);
+    return out;
+  }
+
+  // The face targets within `margin` of their threshold.
+  std::vector<std::string> near(const std::vector<float>& gaps, float margin) const {
+    std::vector<std::string> out;
+    for (std::size_t t = 0; t < gaps.size(); ++t)
+      if (std::abs(gaps[t]) < margin) out.push_back(matcher.targets()[t].name);
+    return out;
+  }
+
   // No target's threshold within `margin` (a re-used copy then gives the
   // same decisions).
   static bool clear_cut(const std::vector<float>& gaps, float margin) {
@@ -299,13 +329,16 @@ struct Scanner::Impl {
 
   // The reference path's box for a face proposed at `coarse` (see refine),
   // when the reference scale confirms it at a matchable size.  A face that
-  // is not confirmed marks the frame unsettled: seen, then not, it may
-  // flicker from frame to frame on the reference path too.
-  std::optional<Box> confirm(const cv::Mat& frame, const Box& coarse, FrameWork& work) {
+  // is not confirmed leaves `may_match` (the face targets it may match) and
+  // the classifiers unsettled on the frame: seen, then not, it may flicker
+  // from frame to frame on the reference path too.
+  std::optional<Box> confirm(const cv::Mat& frame, const Box& coarse,
+                             const std::vector<std::string>& may_match, FrameWork& work) {
     ++work.result.faces_confirmed;
     std::optional<Box> refined = refine(frame, coarse, work.result.timings);
     if (refined && refined->width >= options.min_face_px) return refined;
-    work.unsettled = true;
+    work.unsettled.insert(may_match.begin(), may_match.end());
+    work.unsettled.insert(classifier_names.begin(), classifier_names.end());
     return std::nullopt;
   }
 
@@ -324,16 +357,16 @@ struct Scanner::Impl {
     std::vector<bool> keep(described.boxes.size(), true);
     for (std::size_t k = 0; k < described.boxes.size(); ++k) {
       if (at_reference[described.input[k]]) continue;
+      const std::vector<float> gaps = gaps_to_thresholds(described.descriptors[k]);
       // Classifier heads have no margin to check; faces of about the
       // smallest matched size are kept or not by the reference's box.
-      const bool decided =
-          !needs_reference_box(gaps_to_thresholds(described.descriptors[k]), margin) &&
-          !classifiers.wants_faces() &&
-          described.boxes[k].width >= kRefinedSizeSlack * options.min_face_px;
+      const bool decided = !needs_reference_box(gaps, margin) && !classifiers.wants_faces() &&
+                           described.boxes[k].width >= kRefinedSizeSlack * options.min_face_px;
       if (decided) continue;
       keep[k] = false;
       work.result.faces_embedded += 1;  // the coarse description was spent
-      std::optional<Box> confirmed = confirm(frame, described.boxes[k], work);
+      std::optional<Box> confirmed =
+          confirm(frame, described.boxes[k], matched_or_near(gaps, margin), work);
       if (!confirmed) continue;
       refined_boxes.push_back(*confirmed);
       refined_of.push_back(k);
@@ -385,7 +418,8 @@ struct Scanner::Impl {
       if (refine_boxes && tracker.may_match_at(detected[i])) {
         // Close to a match on the last analysed frame, so most likely
         // refined now too: straight to the reference's box.
-        std::optional<Box> confirmed = confirm(frame, detected[i], work);
+        // Not described yet: any face target.
+        std::optional<Box> confirmed = confirm(frame, detected[i], face_target_names(), work);
         if (!confirmed) continue;
         fresh_boxes.push_back(*confirmed);
         at_reference.push_back(true);
@@ -434,7 +468,12 @@ struct Scanner::Impl {
       may_match.push_back(needs_reference_box(gaps, tracking.unsettled_margin));
       // A face near a match that moves is described afresh on every
       // analysed frame, and its decisions can flip between sampled frames.
-      if (!settled.back() || (may_match.back() && track_of[i] < 0)) work.unsettled = true;
+      std::vector<std::string> open;
+      if (may_match.back() && track_of[i] < 0)
+        open = matched_or_near(gaps, tracking.unsettled_margin);
+      else if (!settled.back())
+        open = near(gaps, tracking.unsettled_margin);
+      work.unsettled.insert(open.begin(), open.end());
     }
     tracker.update(kept_detected, kept_patches, out.descriptors, kept_tracks, settled, may_match);
     return out;

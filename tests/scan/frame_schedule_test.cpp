@@ -23,9 +23,9 @@ cv::Mat thumbnail(int look) {
 }
 
 struct Frame {
-  int look = 0;            // what the gate sees
-  std::string hit;         // target hit when analysed ("": none)
-  bool unsettled = false;  // the analysis leaves doubt
+  int look = 0;           // what the gate sees
+  std::string hit;        // target hit when analysed ("": none)
+  std::string unsettled;  // the analysis leaves doubt about this target ("": none)
 };
 
 struct Outcome {
@@ -63,7 +63,7 @@ Schedule run(const std::vector<Frame>& frames, bool hold_back = true, int max_ga
           hit.target = frames[index].hit;
           a.frame.hits.push_back(hit);
         }
-        a.frame.unsettled = frames[index].unsettled;
+        if (!frames[index].unsettled.empty()) a.frame.unsettled.insert(frames[index].unsettled);
         a.faces = a.frame.hits.size();
         return a;
       },
@@ -89,7 +89,7 @@ void expect_every_frame_once_in_order(const Schedule& r, std::size_t frames) {
 
 // Frames whose look changes every frame (moving footage), also against
 // the frame two before.
-std::vector<Frame> changing(int n, const std::string& hit = "", bool unsettled = false) {
+std::vector<Frame> changing(int n, const std::string& hit = "", const std::string& unsettled = "") {
   std::vector<Frame> out;
   for (int i = 0; i < n; ++i) out.push_back({i % 3, hit, unsettled});
   return out;
@@ -98,7 +98,7 @@ std::vector<Frame> changing(int n, const std::string& hit = "", bool unsettled =
 }  // namespace
 
 TEST(FrameSchedule, AStillShotIsAnalysedOnceAndAgainAfterMaxSkipped) {
-  std::vector<Frame> frames(25, Frame{0, "anne", false});
+  std::vector<Frame> frames(25, Frame{0, "anne", ""});
   Schedule r = run(frames);
   expect_every_frame_once_in_order(r, frames.size());
   // max_skipped 9: frames 0, 10 and 20.
@@ -135,14 +135,21 @@ TEST(FrameSchedule, AHeldFrameIsAnalysedWhenItsNeighboursDisagreeOrLeaveDoubt) {
   EXPECT_FALSE(r.emitted[3].reused);
   EXPECT_EQ(r.emitted[3].hit, "jesper");
 
-  // Same targets on both sides, but frame 2 leaves doubt: frames 1 and 3,
-  // held on either side of it, are analysed too.
+  // Anne on both sides, but frame 2 leaves doubt about Jesper: frames 1
+  // and 3, held on either side of it, are analysed too.
   std::vector<Frame> doubt = changing(5, "anne");
-  doubt[2].unsettled = true;
+  doubt[2].unsettled = "jesper";
   Schedule d = run(doubt);
   expect_every_frame_once_in_order(d, doubt.size());
   EXPECT_EQ(d.analysed, (std::vector<std::int64_t>{0, 2, 1, 4, 3}));
   for (const auto& e : d.emitted) EXPECT_FALSE(e.reused) << e.index;
+
+  // Doubt about Anne herself, hit on both sides, does not matter: the held
+  // frames are within one appearance of hers whatever they show.
+  std::vector<Frame> inside = changing(5, "anne", "anne");
+  Schedule i = run(inside);
+  expect_every_frame_once_in_order(i, inside.size());
+  EXPECT_EQ(i.analysed, (std::vector<std::int64_t>{0, 2, 4}));
 }
 
 TEST(FrameSchedule, WithoutHoldingBackEveryChangingFrameIsAnalysed) {
@@ -156,7 +163,7 @@ TEST(FrameSchedule, AChangeThatComesAndGoesIsAnalysedInPlace) {
   // Frame 1 changes (Jesper flashes by) and frame 2 looks like frame 0
   // again: the held frame 1 is analysed as soon as frame 2 shows no change,
   // then frame 2 is analysed against it, and frame 3 re-uses frame 2's.
-  std::vector<Frame> frames = {{0, ""}, {1, "jesper"}, {0, ""}, {0, ""}};
+  std::vector<Frame> frames = {{0, "", ""}, {1, "jesper", ""}, {0, "", ""}, {0, "", ""}};
   Schedule r = run(frames);
   expect_every_frame_once_in_order(r, frames.size());
   EXPECT_EQ(r.analysed, (std::vector<std::int64_t>{0, 1, 2}));
@@ -178,7 +185,8 @@ TEST(FrameSchedule, TracksAreDroppedAtACut) {
   // A cut at frame 3 from a shot with Anne to one with nobody: frame 3 is
   // held, then analysed after frame 4 since the hits differ; neither sees
   // the tracks of the shot before.
-  std::vector<Frame> frames = {{0, "anne"}, {1, "anne"}, {0, "anne"}, {4, ""}, {5, ""}};
+  std::vector<Frame> frames = {
+      {0, "anne", ""}, {1, "anne", ""}, {0, "anne", ""}, {4, "", ""}, {5, "", ""}};
   Schedule r = run(frames);
   expect_every_frame_once_in_order(r, frames.size());
   EXPECT_EQ(r.analysed, (std::vector<std::int64_t>{0, 1, 2, 4, 3}));
