@@ -14,6 +14,7 @@
 // really on screen (the clips' overlays), as one JSON object.
 //
 //   build/bench/bench_speed [--clips 4] [--jobs CORES] [--threads 1] [--min-face 64] [--no-naive]
+//                           [--approximate]
 //   build/bench/bench_speed --face-sizes   the smallest face found per detector input
 //
 // Needs the test models (build/test-home, installed by ctest's models
@@ -341,6 +342,7 @@ int main(int argc, char** argv) {
        {"--threads", "N", "inference threads per job (default 1); the naive path: 1"},
        {"--min-face", "PX", "the optimized path's smallest face (default 64)"},
        {"--no-naive", "", "skip the naive path (no agreement check)"},
+       {"--approximate", "", "the optimized path with `scan --approximate`"},
        {"--face-sizes", "", "instead: the smallest face found per detector input"},
        {"--detector-timing", "", "instead: ms per detection at each input size"}});
   args.parse(argc, argv);
@@ -397,6 +399,7 @@ int main(int argc, char** argv) {
     fast_options.fps = fps;
     fast_options.threads = threads;
     fast_options.smallest_face_px = min_face;
+    fast_options.approximate = args.has("--approximate");
     PathRun fast = scan_all(clips, targets, fast_options, jobs);
 
     json out = {{"clips", json::array()},
@@ -405,6 +408,7 @@ int main(int argc, char** argv) {
                 {"threads", threads},
                 {"jobs", jobs},
                 {"min_face", min_face},
+                {"approximate", fast_options.approximate},
                 {"hardware_threads", std::thread::hardware_concurrency()},
                 {"decode_only", {{"wall", decode_wall}, {"video_s_per_wall_s", decode_rate}}},
                 {"optimized", fast.to_json()},

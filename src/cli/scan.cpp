@@ -44,6 +44,7 @@ struct ScanArgs {
   int threads = 0;
   float min_face = tw::scan::kDefaultSmallestFacePx;
   bool first_hit = false;
+  bool approximate = false;
   int jobs = 0;  // 0: one per core (at most 8)
   double download_timeout = 600;
   double max_download_mb = 500;
@@ -199,6 +200,9 @@ int run_scan(const ScanArgs& args, bool threshold_given) {
   if (args.min_frames < 1) throw tw::InputError("--min-frames", "must be at least 1");
   if (!(args.min_face >= 0)) throw tw::InputError("--min-face", "must be 0 or more pixels");
   if (args.jobs < 0) throw tw::InputError("--jobs", "must be at least 1");
+  if (args.exhaustive && args.approximate)
+    throw tw::InputError("--approximate",
+                         "applies to the optimized path; --exhaustive is the reference path");
   // The reference path is one thread by definition.
   const int jobs = args.exhaustive ? 1
                                    : std::min<int>(args.jobs > 0 ? args.jobs : default_jobs(),
@@ -211,6 +215,7 @@ int run_scan(const ScanArgs& args, bool threshold_given) {
   options.exhaustive = args.exhaustive;
   options.smallest_face_px = args.min_face;
   options.first_hit = args.first_hit;
+  options.approximate = args.approximate;
   options.threads = args.threads;
   if (jobs > 1) {
     // OpenCV's thread count is process-wide: set it once here rather than
@@ -362,6 +367,10 @@ const tw::cli::CommandRegistration registration{
           ->capture_default_str();
       sub->add_flag("--first-hit", args->first_hit,
                     "Stop each video at its first confident appearance (alert-only scans)");
+      sub->add_flag("--approximate", args->approximate,
+                    "About 25% faster: faces that narrowly miss are not re-checked at the "
+                    "reference scale and tracked faces keep their decision for a few frames "
+                    "(frame-by-frame decisions then differ from --exhaustive)");
       sub->add_option(
           "--jobs", args->jobs,
           "Videos scanned at once (0 or unset: one per core, at most 8; --exhaustive: 1)");

@@ -187,7 +187,7 @@ void read_store(const TableReader& reader, Config& config, const fs::path& base_
 
 void read_scan(const TableReader& reader, ScanConfig& scan) {
   reader.only({"fps", "targets", "threshold", "min_frames", "min_duration", "min_face",
-               "max_video_bytes", "download_timeout"});
+               "approximate", "max_video_bytes", "download_timeout"});
   if (auto fps = reader.number("fps")) {
     if (*fps <= 0 || *fps > 1000) reader.fail_at("fps", "scan.fps must be in (0, 1000]");
     scan.fps = *fps;
@@ -205,6 +205,7 @@ void read_scan(const TableReader& reader, ScanConfig& scan) {
                      "scan.min_face must be 0 (the detector's full input) or 8-4096 px");
     scan.min_face = *px;
   }
+  if (auto approximate = reader.boolean("approximate")) scan.approximate = *approximate;
   if (auto bytes = reader.size("max_video_bytes")) scan.max_video_bytes = *bytes;
   if (auto d = reader.duration("download_timeout")) scan.download_timeout = *d;
 }

@@ -34,6 +34,9 @@ struct ScanConfig {
   // sets the detector's input size per video (0: its full input).  Unset:
   // the scanner's default.
   std::optional<double> min_face;
+  // `scan --approximate`: faster decisions that are not the reference
+  // path's frame by frame (scan/scanner.h ScanOptions::approximate).
+  bool approximate = false;
   std::optional<Duration> min_duration;                  // on-screen time an appearance needs
   std::uint64_t max_video_bytes = 500ull * 1000 * 1000;  // download size limit
   Duration download_timeout = std::chrono::minutes(10);  // whole download

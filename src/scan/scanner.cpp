@@ -183,7 +183,9 @@ struct Scanner::Impl {
     AnalysedFrame analysed;
     if (scans_faces()) analysed.hits = analyze_faces(frame, faces_detector, tracker, work);
     add_other_target_hits(frame, analysed.hits, result.timings);
-    analysed.unsettled = std::move(work.unsettled);
+    // Approximate decisions are not the reference's to begin with: no
+    // held frame is analysed to follow their flicker.
+    if (!options.approximate) analysed.unsettled = std::move(work.unsettled);
     return analysed;
   }
 
@@ -327,6 +329,16 @@ struct Scanner::Impl {
     return !clearly_no_match(gaps, margin) && !clearly_matches(gaps, margin);
   }
 
+  // Whether a face described on the smaller input's box is re-detected at
+  // the reference scale: when its decision may differ there, or, with
+  // `approximate`, only when it would be a hit that is not clear-cut (a
+  // near miss stays a miss).
+  bool confirmation_needed(const std::vector<float>& gaps, float margin) const {
+    if (!options.approximate) return needs_reference_box(gaps, margin);
+    const bool hit = std::any_of(gaps.begin(), gaps.end(), [](float g) { return g < 0; });
+    return hit && !clearly_matches(gaps, margin);
+  }
+
   // The reference path's box for a face proposed at `coarse` (see refine),
   // when the reference scale confirms it at a matchable size.  A face that
   // is not confirmed leaves `may_match` (the face targets it may match) and
@@ -360,7 +372,7 @@ struct Scanner::Impl {
       const std::vector<float> gaps = gaps_to_thresholds(described.descriptors[k]);
       // Classifier heads have no margin to check; faces of about the
       // smallest matched size are kept or not by the reference's box.
-      const bool decided = !needs_reference_box(gaps, margin) && !classifiers.wants_faces() &&
+      const bool decided = !confirmation_needed(gaps, margin) && !classifiers.wants_faces() &&
                            described.boxes[k].width >= kRefinedSizeSlack * options.min_face_px;
       if (decided) continue;
       keep[k] = false;
@@ -415,7 +427,7 @@ struct Scanner::Impl {
       // Boxes found at a smaller input are tighter than the reference's.
       if (detected[i].width * (refine_boxes ? kRefinedSizeSlack : 1.f) < options.min_face_px)
         continue;
-      if (refine_boxes && tracker.may_match_at(detected[i])) {
+      if (refine_boxes && !options.approximate && tracker.may_match_at(detected[i])) {
         // Close to a match on the last analysed frame, so most likely
         // refined now too: straight to the reference's box.
         // Not described yet: any face target.
@@ -462,10 +474,13 @@ struct Scanner::Impl {
       kept_tracks.push_back(track_of[i]);
       const TrackingOptions& tracking = tracker.options();
       const std::vector<float> gaps = gaps_to_thresholds(*descriptor_of[i]);
-      // A continued track was settled when its descriptor was made.
-      settled.push_back(track_of[i] >= 0 || clear_cut(gaps, tracking.unsettled_margin) ||
+      // A continued track was settled when its descriptor was made.  With
+      // `approximate`, every face keeps its descriptor while tracked.
+      settled.push_back(options.approximate || track_of[i] >= 0 ||
+                        clear_cut(gaps, tracking.unsettled_margin) ||
                         (described_at_reference[i] && clear_cut(gaps, tracking.still_face_margin)));
-      may_match.push_back(needs_reference_box(gaps, tracking.unsettled_margin));
+      may_match.push_back(!options.approximate &&
+                          needs_reference_box(gaps, tracking.unsettled_margin));
       // A face near a match that moves is described afresh on every
       // analysed frame, and its decisions can flip between sampled frames.
       std::vector<std::string> open;

@@ -1,7 +1,7 @@
 #include "watch/monitor.h"
 
-#include <opencv2/core.hpp>
 #include <unistd.h>
+#include <opencv2/core.hpp>
 
 #include <cmath>
 #include <condition_variable>
@@ -221,6 +221,7 @@ class Monitor {
       o.aggregation.min_frames = std::max(1, static_cast<int>(std::ceil(seconds * o.fps)));
     }
     if (config_.scan.min_face) o.smallest_face_px = static_cast<float>(*config_.scan.min_face);
+    o.approximate = config_.scan.approximate;
     o.evidence_dir = home_.evidence();
     o.progress = [this](double, double) {
       if (stop_.load()) throw ScanCancelled{};

@@ -114,6 +114,7 @@ threshold = 0.55
 min_frames = 3
 min_duration = "500ms"
 min_face = 48
+approximate = true
 max_video_bytes = "20MB"
 download_timeout = "2m"
 
@@ -159,6 +160,7 @@ kind = "console"
   EXPECT_EQ(config.scan.min_frames.value(), 3);
   EXPECT_EQ(config.scan.min_duration.value(), 500ms);
   EXPECT_DOUBLE_EQ(config.scan.min_face.value(), 48);
+  EXPECT_TRUE(config.scan.approximate);
   EXPECT_EQ(config.scan.max_video_bytes, 20'000'000u);
   EXPECT_EQ(config.scan.download_timeout, 2min);
   EXPECT_EQ(config.watch.concurrency, 4);
@@ -220,6 +222,16 @@ TEST(Config, BadMinFaceNamesItsLine) {
     auto [where, why] = error_of(std::string("[scan]\nfps = 5\nmin_face = ") + bad + "\n");
     EXPECT_EQ(where, "tw.toml:3") << bad;
     EXPECT_NE(why.find("min_face"), std::string::npos) << bad << ": " << why;
+  }
+}
+
+TEST(Config, ApproximateIsOffUnlessSetAndMustBeABoolean) {
+  EXPECT_FALSE(parse("[scan]\nfps = 5\n", "/srv/tw").scan.approximate);
+  for (const char* bad : {"1", "\"yes\""}) {
+    auto [where, why] = error_of(std::string("[scan]\nfps = 5\napproximate = ") + bad + "\n");
+    EXPECT_EQ(where, "tw.toml:3") << bad;
+    EXPECT_NE(why.find("[scan].approximate must be true or false"), std::string::npos)
+        << bad << ": " << why;
   }
 }
 

@@ -1,6 +1,7 @@
 // `trendwatch scan` with the speed options, run as the real binary: --jobs
 // keeps the output in input order, --min-face changes the detector input,
-// --first-hit stops early, and the JSON timings include classify.
+// --first-hit stops early, --approximate finds the face, and the JSON
+// timings include classify.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -70,4 +71,21 @@ TEST(ScanSpeedCli, MinFaceAndFirstHit) {
   test::RunResult bad = test::run_in(anne_home(), {"scan", cut.string(), "--min-face", "-3"});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("--min-face"), std::string::npos) << bad.err;
+}
+
+TEST(ScanSpeedCli, ApproximateFindsTheFaceAndIsNotForTheReferencePath) {
+  fs::path cut = test::make_clip(test::cut_right_after_a_face_appears().spec);
+  test::RunResult r =
+      test::run_in(anne_home(), {"scan", cut.string(), "--approximate", "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto lines = test::json_lines(r.out);
+  ASSERT_EQ(lines.size(), 1u);
+  ASSERT_EQ(lines[0]["appearances"].size(), 1u);
+  EXPECT_NEAR(lines[0]["appearances"][0]["start"].get<double>(), 2.0, 0.4);
+
+  test::RunResult bad =
+      test::run_in(anne_home(), {"scan", cut.string(), "--approximate", "--exhaustive"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--approximate"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("--exhaustive"), std::string::npos) << bad.err;
 }

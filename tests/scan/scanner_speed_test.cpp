@@ -60,6 +60,23 @@ scan::ScanOptions naive_options() {
   return o;
 }
 
+scan::ScanOptions approximate_options() {
+  scan::ScanOptions o;
+  o.approximate = true;
+  return o;
+}
+
+// A 4 s clip in which `photo` moves across a still from 0.5 s to 3.5 s.
+test::NamedClip moving_face(const char* photo, const char* target) {
+  test::ClipSpec spec;
+  spec.duration = 4;
+  spec.segments = {test::Background::still(test::demo_photo("skagen.jpg"))};
+  spec.overlays.push_back(test::Overlay::image(test::face_crop(test::demo_photo(photo)), 0.5, 3.5)
+                              .scaled_to_height(340)
+                              .moving(60, 300, 300, 600));
+  return test::NamedClip{target, spec, {{target, 0.5, 3.5}}};
+}
+
 }  // namespace
 
 TEST(ScannerSpeed, OptimizedAndNaiveAgreeOnEveryScanClip) {
@@ -184,15 +201,6 @@ TEST(ScannerSpeed, MinFaceChoosesTheDetectorInput) {
 // scale on every analysed frame it moves in.  Either way the appearances
 // are the naive path's.
 TEST(ScannerSpeed, OnlyFacesNearAThresholdAreReDetectedAtTheReferenceScale) {
-  auto moving_face = [](const char* photo, const char* target) {
-    test::ClipSpec spec;
-    spec.duration = 4;
-    spec.segments = {test::Background::still(test::demo_photo("skagen.jpg"))};
-    spec.overlays.push_back(test::Overlay::image(test::face_crop(test::demo_photo(photo)), 0.5, 3.5)
-                                .scaled_to_height(340)
-                                .moving(60, 300, 300, 600));
-    return test::NamedClip{target, spec, {{target, 0.5, 3.5}}};
-  };
   std::vector<targets::Target> targets = {jesper(), anne()};
   scan::Scanner fast(test::test_models(), targets);
   scan::Scanner naive(test::test_models(), targets, naive_options());
@@ -240,4 +248,42 @@ TEST(ScannerSpeed, AStillFaceNearAThresholdIsReDetectedOnlyEveryFewFrames) {
   // analysed frames, not on each analysed frame it is on screen in.
   EXPECT_GE(f.faces_confirmed, 1);
   EXPECT_LE(f.faces_confirmed, (f.frames_analyzed + 4) / 5 + 1);
+}
+
+// `approximate` gives up the reference path's frame-by-frame decisions for
+// less work, but still finds every face where it is on screen.
+TEST(ScannerSpeed, ApproximateFindsEveryScanClipsFacesWithLessWork) {
+  std::vector<targets::Target> targets = {jesper(), anne()};
+  scan::Scanner exact(test::test_models(), targets);
+  scan::Scanner approximate(test::test_models(), targets, approximate_options());
+  std::int64_t work_exact = 0, work_approximate = 0;
+  auto work = [](const scan::ScanResult& r) { return r.frames_analyzed + r.faces_confirmed; };
+  for (const test::NamedClip& clip : test::all_scan_clips()) {
+    fs::path file = test::make_clip(clip.spec);
+    scan::ScanResult e = exact.scan(file, clip.name);
+    scan::ScanResult a = approximate.scan(file, clip.name);
+    print("exact      ", e);
+    print("approximate", a);
+    expect_found(a.appearances, clip.expected, clip.name + " (approximate)");
+    EXPECT_LE(work(a), work(e)) << clip.name;
+    work_exact += work(e);
+    work_approximate += work(a);
+  }
+  EXPECT_LT(work_approximate, work_exact) << "analysed frames + reference-scale detections";
+}
+
+// The case it saves most on: a face near its threshold that moves is no
+// longer re-detected at the reference scale on every analysed frame.
+TEST(ScannerSpeed, ApproximateReDetectsAMovingFaceNearAThresholdLessOften) {
+  const test::NamedClip clip = moving_face("jesper_2.jpg", "jesper");
+  fs::path file = test::make_clip(clip.spec);
+  scan::ScanResult e = scan::Scanner(test::test_models(), {jesper()}).scan(file, clip.name);
+  scan::ScanResult a =
+      scan::Scanner(test::test_models(), {jesper()}, approximate_options()).scan(file, clip.name);
+  print("exact      ", e);
+  print("approximate", a);
+  expect_found(e.appearances, clip.expected, clip.name + " (exact)");
+  expect_found(a.appearances, clip.expected, clip.name + " (approximate)");
+  EXPECT_LT(a.faces_confirmed, e.faces_confirmed);
+  EXPECT_LT(a.faces_embedded, e.faces_embedded);
 }
