@@ -368,7 +368,7 @@ const tw::cli::CommandRegistration registration{
       sub->add_flag("--first-hit", args->first_hit,
                     "Stop each video at its first confident appearance (alert-only scans)");
       sub->add_flag("--approximate", args->approximate,
-                    "About 25% faster: faces that narrowly miss are not re-checked at the "
+                    "About 40% faster: faces that narrowly miss are not re-checked at the "
                     "reference scale and tracked faces keep their decision for a few frames "
                     "(frame-by-frame decisions then differ from --exhaustive)");
       sub->add_option(

@@ -90,7 +90,7 @@ struct ScanOptions {
   // scale (one that would be a hit still is), a tracked face keeps its
   // descriptor for `tracking.recheck_every` analysed frames however close
   // to a threshold it is, and no held frame is analysed because of such
-  // doubt.  Bench clips: about 25% faster, the same on-screen intervals
+  // doubt.  Bench clips: about 40% faster, the same on-screen intervals
   // found and no false appearances (README "Scan speed").
   bool approximate = false;
   std::filesystem::path evidence_dir;  // empty: no evidence written
