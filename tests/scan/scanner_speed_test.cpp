@@ -66,6 +66,26 @@ scan::ScanOptions approximate_options() {
   return o;
 }
 
+// Every scan test clip scanned by two scanners (`second` printed after
+// `first`), with the clip it was.
+struct ClipScans {
+  test::NamedClip clip;
+  scan::ScanResult first, second;
+};
+
+std::vector<ClipScans> scan_every_clip(scan::Scanner& first, const std::string& first_label,
+                                       scan::Scanner& second, const std::string& second_label) {
+  std::vector<ClipScans> out;
+  for (const test::NamedClip& clip : test::all_scan_clips()) {
+    fs::path file = test::make_clip(clip.spec);
+    ClipScans c{clip, first.scan(file, clip.name), second.scan(file, clip.name)};
+    print(first_label, c.first);
+    print(second_label, c.second);
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
 // A 4 s clip in which `photo` moves across a still from 0.5 s to 3.5 s.
 test::NamedClip moving_face(const char* photo, const char* target) {
   test::ClipSpec spec;
@@ -84,12 +104,7 @@ TEST(ScannerSpeed, OptimizedAndNaiveAgreeOnEveryScanClip) {
   scan::Scanner fast(test::test_models(), targets);
   scan::Scanner naive(test::test_models(), targets, naive_options());
   std::int64_t sampled = 0, analysed = 0, embedded_fast = 0, embedded_naive = 0;
-  for (const test::NamedClip& clip : test::all_scan_clips()) {
-    fs::path file = test::make_clip(clip.spec);
-    scan::ScanResult f = fast.scan(file, clip.name);
-    scan::ScanResult n = naive.scan(file, clip.name);
-    print("optimized", f);
-    print("naive    ", n);
+  for (const auto& [clip, f, n] : scan_every_clip(fast, "optimized", naive, "naive    ")) {
     expect_found(n.appearances, clip.expected, clip.name + " (naive)");
     expect_found(f.appearances, clip.expected, clip.name + " (optimized)");
     expect_same_appearances(n.appearances, f.appearances, clip.name);
@@ -258,12 +273,8 @@ TEST(ScannerSpeed, ApproximateFindsEveryScanClipsFacesWithLessWork) {
   scan::Scanner approximate(test::test_models(), targets, approximate_options());
   std::int64_t work_exact = 0, work_approximate = 0;
   auto work = [](const scan::ScanResult& r) { return r.frames_analyzed + r.faces_confirmed; };
-  for (const test::NamedClip& clip : test::all_scan_clips()) {
-    fs::path file = test::make_clip(clip.spec);
-    scan::ScanResult e = exact.scan(file, clip.name);
-    scan::ScanResult a = approximate.scan(file, clip.name);
-    print("exact      ", e);
-    print("approximate", a);
+  for (const auto& [clip, e, a] :
+       scan_every_clip(exact, "exact      ", approximate, "approximate")) {
     expect_found(a.appearances, clip.expected, clip.name + " (approximate)");
     EXPECT_LE(work(a), work(e)) << clip.name;
     work_exact += work(e);
