@@ -6,9 +6,9 @@
 //
 // The doubt is judged target by target, on what the aggregator makes of
 // hits (scan/aggregate.h): a target hit on both sides keeps one appearance
-// across the held frame whatever it shows there (when max_gap >= 1), so only the
-// ends of appearances and the frames that might start or extend one need
-// the held frame's own decision.
+// across the held frame whatever it shows there (when max_gap >= 1), so
+// only the ends of appearances and the frames that might start or extend
+// one need the held frame's own decision.
 #include <cstdint>
 #include <map>
 #include <set>
@@ -35,10 +35,10 @@ using LastHits = std::map<std::string, std::int64_t>;
 // True when the held frame between `before` and `after` may take before's
 // hits without being analysed.  For every target, either both sides hit it
 // (and a miss between them would not split the appearance, or neither side
-// is unsettled about it), or neither does, neither is unsettled about it, and no appearance of it
-// may still be open (its last hit was more than max_gap + 1 sampled frames
-// before the held one), since a hit on the held frame would extend it or
-// bridge a gap.
+// is unsettled about it), or neither does, neither is unsettled about it,
+// and no appearance of it may still be open (its last hit was more than
+// max_gap + 1 sampled frames before the held one), since a hit on the held
+// frame would extend it or bridge a gap.
 bool held_frame_takes_earlier_hits(const AnalysedFrame& before, const AnalysedFrame& after,
                                    std::int64_t held_index, const LastHits& last_hit, int max_gap);
 
