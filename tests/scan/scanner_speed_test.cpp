@@ -135,6 +135,12 @@ TEST(ScannerSpeed, OptimizedAndNaiveAgreeOnMovieAvi) {
   print("naive    ", n);
   ASSERT_EQ(n.appearances.size(), 1u);
   expect_same_appearances(n.appearances, f.appearances, "movie.avi");
+  // Jesper is near his threshold here (missed on 2 samples in a row by
+  // the naive path): --approximate still finds the one appearance.
+  scan::ScanResult a =
+      scan::Scanner(test::test_models(), {target}, approximate_options()).scan(movie);
+  print("approximate", a);
+  expect_same_appearances(n.appearances, a.appearances, "movie.avi (approximate)");
 }
 
 TEST(ScannerSpeed, ACutRightAfterAFaceAppearsStillFindsIt) {
