@@ -127,9 +127,9 @@ struct Scanner::Impl {
   FaceMatcher matcher;
   std::vector<NamedImageMatcher> image_matchers;
   ClassifierMatcher classifiers;
-  // Classifier targets: a face they may score that the reference scale
-  // does not confirm leaves their decisions open too.
-  std::vector<std::string> classifier_names;
+  // Face targets, and classifier targets: a face the reference scale does
+  // not confirm leaves the decisions open of those it may match.
+  std::vector<std::string> face_target_names, classifier_names;
   vision::FaceDetector detector;  // at options.detector (the exhaustive path's)
   std::map<int, std::unique_ptr<vision::FaceDetector>> sized_detectors;  // by input size
   vision::Landmarker landmarker;
@@ -147,6 +147,7 @@ struct Scanner::Impl {
         matcher(of_kind(targets, targets::TargetKind::face), options.threshold),
         image_matchers(image_matchers_of(targets)),
         classifiers(models, targets),
+        face_target_names(names_of(matcher.targets())),
         classifier_names(names_of(of_kind(targets, targets::TargetKind::classifier))),
         detector(models, options.detector),
         landmarker(models),
@@ -164,8 +165,6 @@ struct Scanner::Impl {
     }
     return *sized;
   }
-
-  std::vector<std::string> face_target_names() const { return names_of(matcher.targets()); }
 
   bool scans_faces() const {
     bool only_other_kinds = !image_matchers.empty() || !classifiers.empty();
@@ -288,21 +287,24 @@ struct Scanner::Impl {
     return gaps;
   }
 
-  // The face targets whose threshold a face with these gaps lies within
-  // `margin` of, or matches (beyond: it stays on its side).
-  std::vector<std::string> matched_or_near(const std::vector<float>& gaps, float margin) const {
+  // The face targets whose gap (from gaps_to_thresholds) passes `keep`.
+  template <typename Keep>
+  std::vector<std::string> targets_where(const std::vector<float>& gaps, Keep keep) const {
     std::vector<std::string> out;
     for (std::size_t t = 0; t < gaps.size(); ++t)
-      if (gaps[t] < margin) out.push_back(matcher.targets()[t].name);
+      if (keep(gaps[t])) out.push_back(face_target_names[t]);
     return out;
+  }
+
+  // The face targets a face with these gaps matches or lies within
+  // `margin` of (beyond: it stays on its side).
+  std::vector<std::string> matched_or_near(const std::vector<float>& gaps, float margin) const {
+    return targets_where(gaps, [margin](float g) { return g < margin; });
   }
 
   // The face targets within `margin` of their threshold.
   std::vector<std::string> near(const std::vector<float>& gaps, float margin) const {
-    std::vector<std::string> out;
-    for (std::size_t t = 0; t < gaps.size(); ++t)
-      if (std::abs(gaps[t]) < margin) out.push_back(matcher.targets()[t].name);
-    return out;
+    return targets_where(gaps, [margin](float g) { return std::abs(g) < margin; });
   }
 
   // No target's threshold within `margin` (a re-used copy then gives the
@@ -431,7 +433,7 @@ struct Scanner::Impl {
         // Close to a match on the last analysed frame, so most likely
         // refined now too: straight to the reference's box.
         // Not described yet: any face target.
-        std::optional<Box> confirmed = confirm(frame, detected[i], face_target_names(), work);
+        std::optional<Box> confirmed = confirm(frame, detected[i], face_target_names, work);
         if (!confirmed) continue;
         fresh_boxes.push_back(*confirmed);
         at_reference.push_back(true);
