@@ -274,6 +274,9 @@ SourceConfig read_source(const TableReader& reader, const WatchConfig& watch,
       reader.only({"name", "kind", "command", "every", "timeout", "max_videos", "ytdlp", "enabled"},
                   applies);
       break;
+    case SourceKind::tiktok_research:
+    case SourceKind::zeeschuimer:
+      break;  // not read from files yet
   }
   if (source.kind == SourceKind::command) {
     auto argv = reader.strings("command");
@@ -558,6 +561,10 @@ std::string_view to_string(SourceKind kind) {
       return "folder";
     case SourceKind::command:
       return "command";
+    case SourceKind::tiktok_research:
+      return "tiktok-research";
+    case SourceKind::zeeschuimer:
+      return "zeeschuimer";
   }
   return "?";
 }

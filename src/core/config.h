@@ -56,7 +56,7 @@ struct WatchConfig {
   std::uint64_t cache_max_bytes = 2ull * 1000 * 1000 * 1000;
 };
 
-enum class SourceKind { urls, ytdlp, folder, command };
+enum class SourceKind { urls, ytdlp, folder, command, tiktok_research, zeeschuimer };
 
 struct SourceConfig {
   std::string name;
@@ -68,7 +68,18 @@ struct SourceConfig {
   int max_videos = 0;                // newest first where the feed says so
   std::string ytdlp = "yt-dlp";      // the yt-dlp program (Debian's is old)
   bool enabled = true;
-  bool recursive = false;          // folder: descend into sub-folders
+  bool recursive = false;  // folder: descend into sub-folders
+  // tiktok-research: the TikTok Research API (docs/sources.md).
+  std::string api_base = "https://open.tiktokapis.com";
+  std::string client_key_env, client_secret_env;  // names of environment variables
+  std::filesystem::path credentials_file;         // or a file (mode 0600) with both
+  std::vector<std::string> hashtags, keywords, usernames, regions;
+  std::string query_json;                    // a raw `query` table, as JSON
+  Duration window = std::chrono::hours(48);  // how far back from now
+  std::int64_t daily_requests = 1000;
+  std::int64_t daily_records = 100000;
+  // zeeschuimer: download a video's media URL before trying its page.
+  bool download_media = true;
   std::filesystem::path base_dir;  // config file's folder; the command's working dir
   int line = 0;                    // where the [[source]] starts (0 if not from a file)
 };
@@ -84,7 +95,20 @@ struct AlertConfig {
   std::vector<std::string> to;       // email
   std::vector<std::string> command;  // command: argv; the alert JSON on stdin
   Duration timeout = std::chrono::seconds(10);
+  std::vector<std::string> types = {"appearance", "trend"};  // the alert types it takes
   int line = 0;
+};
+
+// [trend]: when a target is surging (docs/trends.md).
+struct TrendConfig {
+  Duration window = std::chrono::hours(6);
+  Duration baseline = std::chrono::hours(24 * 7);
+  int min_videos = 3;
+  std::string by = "hour";  // bucket size: "hour" | "day"
+  double p_value = 0.001;
+  double min_ratio = 3.0;
+  Duration refresh_every = std::chrono::hours(6);
+  Duration refresh_for = std::chrono::hours(24 * 3);
 };
 
 struct Config {
@@ -92,6 +116,7 @@ struct Config {
   StoreConfig store;
   ScanConfig scan;
   WatchConfig watch;
+  TrendConfig trend;
   std::vector<SourceConfig> sources;
   std::vector<AlertConfig> alerts;
 

@@ -30,6 +30,15 @@ struct FaceDetection {
 
 using Descriptor = std::vector<float>;  // 128 floats for faces
 
+// One observation of how far a video spread, as a source or a refresh saw
+// it.  A figure the source did not give stays unset (not 0).
+struct VideoStats {
+  std::optional<std::int64_t> views, likes, comments, shares, saves;
+  std::int64_t observed_at = 0;  // unix ms; 0 = the store's now when stored
+  std::string source;            // the configured source that observed them
+  bool empty() const { return !views && !likes && !comments && !shares && !saves; }
+};
+
 // A video as a source lists it.  (platform, id) is the dedupe key.
 struct VideoRef {
   std::string platform;  // "tiktok", "youtube", "url", "file", ...
@@ -37,20 +46,25 @@ struct VideoRef {
   std::string url;  // what fetch downloads; a local path for files
   std::string title;
   std::string author;
-  std::string posted_at;  // ISO 8601 when known, else empty
-  std::string source;     // the configured source's name
+  std::string posted_at;              // ISO 8601 when known, else empty
+  std::string source;                 // the configured source's name
+  std::vector<std::string> hashtags;  // without '#', as the source gives them
+  std::string music_id, music_title;
+  std::optional<double> duration;   // seconds, as the platform says
+  std::optional<VideoStats> stats;  // figures seen when listed
+  std::string media_url;            // a direct media URL to try before `url` (it may expire)
 };
 
 // A target on screen during [start, end] seconds of a video.
 struct Appearance {
   std::string target;
-  double start = 0;      // seconds
-  double end = 0;        // seconds, >= start
-  double best_time = 0;  // the sampled frame with the best score
-  float best_score = 0;  // similarity in [0,1]; higher is surer
-  float best_distance = 0;  // descriptor distance for faces (lower is closer)
-  Box box;               // in the best frame
-  int frames = 0;        // sampled frames that matched
+  double start = 0;            // seconds
+  double end = 0;              // seconds, >= start
+  double best_time = 0;        // the sampled frame with the best score
+  float best_score = 0;        // similarity in [0,1]; higher is surer
+  float best_distance = 0;     // descriptor distance for faces (lower is closer)
+  Box box;                     // in the best frame
+  int frames = 0;              // sampled frames that matched
   std::string evidence_frame;  // path of the annotated best frame, when written
   std::string evidence_crop;   // path of the crop, when written
 };

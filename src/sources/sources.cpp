@@ -379,6 +379,9 @@ ListResult list_source(const SourceConfig& source, const ListOptions& options) {
       return list_folder(source, options);
     case SourceKind::command:
       return list_command(source, options);
+    case SourceKind::tiktok_research:
+    case SourceKind::zeeschuimer:
+      break;
   }
   fail(source, "unknown source kind");
 }
