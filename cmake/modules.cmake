@@ -1,3 +1,35 @@
+# Precompiled headers (docs/DESIGN.md, "Building").  Three header sets, each
+# compiled once and reused by every target of its kind: a TU then loads the
+# parsed headers instead of parsing ~2-6 s of OpenCV, nlohmann/json, CLI11,
+# GoogleTest and cpp-httplib again.  A reusing target must be compiled with
+# the same options as the owner; extra definitions are harmless as long as
+# the precompiled headers do not look at them (GCC then still uses the .gch;
+# -Winvalid-pch, which CMake adds, warns if it ever does not).
+option(TW_PCH "Precompile the heavy third-party headers" ON)
+
+# Headers of the src/ rooms (owner: tw_core).
+set(TW_PCH_SRC
+  <algorithm> <chrono> <cstdint> <filesystem> <fstream> <functional> <map> <memory> <mutex>
+  <optional> <set> <sstream> <stdexcept> <string> <string_view> <thread> <vector>
+  <opencv2/core.hpp> <opencv2/imgproc.hpp> <nlohmann/json.hpp>)
+# The command line's (owner: trendwatch): CLI11 on top of the rooms' set.
+set(TW_PCH_CLI ${TW_PCH_SRC} <CLI/CLI.hpp>)
+# The tests' (owner: tw_test_support): GoogleTest and cpp-httplib on top.
+set(TW_PCH_TESTS ${TW_PCH_SRC} <gtest/gtest.h> <httplib.h>)
+
+# tw_precompile(TARGET OWNER [HEADERS...]): TARGET reuses OWNER's precompiled
+# headers, or (TARGET == OWNER) makes them.  Nothing when TW_PCH is OFF.
+function(tw_precompile target owner)
+  if(NOT TW_PCH)
+    return()
+  endif()
+  if(target STREQUAL owner)
+    target_precompile_headers(${target} PRIVATE ${ARGN})
+  else()
+    target_precompile_headers(${target} REUSE_FROM ${owner})
+  endif()
+endfunction()
+
 # tw_module(NAME [DEPS room...] [LIBS target...])
 # Builds src/NAME/*.cpp into the static library tw_NAME; an empty room is an
 # INTERFACE library so that the dependency graph stays the same while it grows.
@@ -12,6 +44,7 @@ function(tw_module name)
     add_library(tw_${name} STATIC ${sources})
     target_include_directories(tw_${name} PUBLIC ${CMAKE_SOURCE_DIR}/src)
     target_link_libraries(tw_${name} PUBLIC ${deps} ${ARG_LIBS} Threads::Threads)
+    tw_precompile(tw_${name} tw_core ${TW_PCH_SRC})
   else()
     add_library(tw_${name} INTERFACE)
     target_include_directories(tw_${name} INTERFACE ${CMAKE_SOURCE_DIR}/src)
@@ -19,29 +52,48 @@ function(tw_module name)
   endif()
 endfunction()
 
-# tw_test_suite(ROOM) builds tests/ROOM/*.cpp into test_ROOM (GoogleTest) and
-# registers every test with CTest.  Tests learn where things are from
-# compile definitions, so they run from any directory.
+# tw_test_suite(ROOM [USES_TRENDWATCH] [LIBS target...] [LABELS label...]
+#               [SLOW regex...])
+# Builds tests/ROOM/*.cpp into test_ROOM (GoogleTest, with tw_test_support)
+# and registers every test with CTest, labelled ROOM.
+#   USES_TRENDWATCH  the suite runs the trendwatch binary or the face models
+#                    it installs: test_ROOM builds after the binary and its
+#                    tests need the `models` fixture.  Without it a suite
+#                    (core, store, ...) builds and runs without either.
+#   SLOW             tests whose name (after "ROOM.") matches one of these
+#                    regular expressions are also labelled `slow`, so that
+#                    `ctest -LE slow` runs the quick ones.
 function(tw_test_suite room)
-  cmake_parse_arguments(ARG "" "" "LIBS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "USES_TRENDWATCH" "" "LIBS;LABELS;SLOW" ${ARGN})
   file(GLOB sources CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/${room}/*.cpp)
   if(NOT sources)
     return()
   endif()
-  add_executable(test_${room} ${sources} ${CMAKE_SOURCE_DIR}/tests/support/test_support.cpp
-                               ${CMAKE_SOURCE_DIR}/tests/support/clips.cpp)
-  target_include_directories(test_${room} PRIVATE ${CMAKE_SOURCE_DIR}/tests)
-  target_link_libraries(test_${room} PRIVATE tw_${room} ${ARG_LIBS} GTest::gtest GTest::gmock GTest::gtest_main)
-  add_dependencies(test_${room} trendwatch)
-  target_compile_definitions(test_${room} PRIVATE
-    TW_SOURCE_DIR="${CMAKE_SOURCE_DIR}"
-    TW_BINARY_DIR="${CMAKE_BINARY_DIR}"
-    TW_CACHE_DIR="${TW_CACHE_DIR}"
-    TW_TRENDWATCH_EXE="$<TARGET_FILE:trendwatch>")
+  add_executable(test_${room} ${sources})
+  target_link_libraries(test_${room} PRIVATE tw_${room} ${ARG_LIBS} tw_test_support GTest::gtest
+                                             GTest::gtest_main)
+  tw_precompile(test_${room} tw_test_support)
+  set(properties TIMEOUT 600 LABELS "${room};${ARG_LABELS}"
+                 ENVIRONMENT "TRENDWATCH_HOME=${CMAKE_BINARY_DIR}/test-home")
+  if(ARG_USES_TRENDWATCH)
+    add_dependencies(test_${room} trendwatch)
+    list(APPEND properties FIXTURES_REQUIRED models)
+  endif()
   gtest_discover_tests(test_${room}
     TEST_PREFIX "${room}."
     DISCOVERY_TIMEOUT 60
-    PROPERTIES TIMEOUT 600 LABELS "${room};${ARG_LABELS}"
-               FIXTURES_REQUIRED models
-               ENVIRONMENT "TRENDWATCH_HOME=${CMAKE_BINARY_DIR}/test-home")
+    PROPERTIES ${properties})
+  if(ARG_SLOW)
+    # Runs in CTest after the discovered tests are added (test_ROOM_TESTS
+    # lists them), since their names are known only once test_ROOM is built.
+    string(JOIN "|" slow ${ARG_SLOW})
+    set(script ${CMAKE_CURRENT_BINARY_DIR}/test_${room}_slow.cmake)
+    file(WRITE ${script}
+      "foreach(test IN LISTS test_${room}_TESTS)\n"
+      "  if(test MATCHES [==[^${room}\\.(${slow})]==])\n"
+      "    set_tests_properties(\${test} PROPERTIES LABELS [==[${room};slow;${ARG_LABELS}]==])\n"
+      "  endif()\n"
+      "endforeach()\n")
+    set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${script})
+  endif()
 endfunction()

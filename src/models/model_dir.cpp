@@ -1,6 +1,7 @@
 #include "models/model_dir.h"
 
 #include <nlohmann/json.hpp>
+#include <opencv2/dnn.hpp>
 
 #include <fstream>
 #include <mutex>

@@ -3,13 +3,22 @@
 // `models install` and manifest.json with the SHA-256 of every input and
 // output.  Loading verifies the checksum; a missing or damaged file is an
 // InputError that names it and says to run `trendwatch models install`.
-#include <opencv2/dnn.hpp>
+#include <opencv2/core/cvdef.h>
+#include <opencv2/dnn/version.hpp>
 
 #include <filesystem>
 #include <map>
 #include <string>
 
 #include "models/conv_net.h"
+
+// Declared only: opencv2/dnn.hpp costs every includer ~2 s of parsing, and
+// only the few that call load_net include it.
+namespace cv::dnn {
+CV__DNN_INLINE_NS_BEGIN
+class Net;
+CV__DNN_INLINE_NS_END
+}  // namespace cv::dnn
 
 namespace tw::models {
 
