@@ -86,7 +86,7 @@ json result_json(const tw::scan::ScanResult& r) {
               {"duration", rounded(r.duration)},
               {"frames_sampled", r.frames_sampled},
               {"faces", r.faces},
-              {"frames_analyzed", r.frames_analyzed},
+              {"frames_analyzed", r.frames_analysed},
               {"faces_embedded", r.faces_embedded},
               {"faces_confirmed", r.faces_confirmed},
               {"detector_input", r.detector_input},
