@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <set>
@@ -132,10 +133,14 @@ class Reader {
   void read_file(const fs::path& path, const std::string& key) {
     if (full()) return;
     const std::string shown = path.string();
-    std::ifstream in(path, std::ios::binary);
     struct stat info {};
-    if (!in || ::stat(path.c_str(), &info) != 0) {
-      read_.unreadable.push_back(shown + ": cannot read it");
+    if (::stat(path.c_str(), &info) != 0) {
+      read_.unreadable.push_back(shown + ": cannot read it (" + std::strerror(errno) + ")");
+      return;
+    }
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      read_.unreadable.push_back(shown + ": cannot read it (" + std::strerror(errno) + ")");
       return;
     }
     FileMark mark = FileMark::from_json(state_["files"].value(key, json()));
