@@ -48,40 +48,6 @@ std::string credentials_keys(const SourceConfig& source) {
   return source.credentials_file.empty() ? "client_key_env/client_secret_env" : "credentials_file";
 }
 
-ResearchCredentials credentials_from_file(const SourceConfig& source) {
-  fs::path file = source.credentials_file;
-  if (file.is_relative() && !source.base_dir.empty()) file = source.base_dir / file;
-  const std::string name = "credentials_file " + file.string();
-  struct stat info {};
-  if (::stat(file.c_str(), &info) != 0) fail(source, name + ": cannot read it");
-  if (!S_ISREG(info.st_mode)) fail(source, name + ": not a regular file");
-  if ((info.st_mode & 077) != 0) {
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(info.st_mode & 07777));
-    fail(source, name + " may be read by other users (mode " + mode + "): run chmod 600 on it");
-  }
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  if (!in) fail(source, name + ": cannot read it");
-  toml::table table;
-  try {
-    table = toml::parse(text.str(), file.string());
-  } catch (const toml::parse_error& e) {
-    // The parser's description may quote the text around the error: the
-    // secret stays out of the message, only the place is named.
-    fail(source, name + ":" + std::to_string(e.source().begin.line) + ": not valid TOML");
-  }
-  ResearchCredentials credentials;
-  auto key = table["client_key"].value<std::string>();
-  auto secret = table["client_secret"].value<std::string>();
-  if (!key || key->empty()) fail(source, name + ": no client_key (a string)");
-  if (!secret || secret->empty()) fail(source, name + ": no client_secret (a string)");
-  credentials.client_key = *key;
-  credentials.client_secret = *secret;
-  return credentials;
-}
-
 // Removes `secret` from text that came from outside (a server's message).
 void scrub(std::string& text, const std::string& secret) {
   if (secret.size() < 4) return;
@@ -544,24 +510,6 @@ ListResult with_ledger(const ListOptions& options, F&& body) {
 }
 
 }  // namespace
-
-ResearchCredentials research_credentials(const SourceConfig& source) {
-  if (!source.client_key_env.empty() || !source.client_secret_env.empty()) {
-    ResearchCredentials credentials;
-    for (auto [variable, key, value] :
-         {std::tuple{&source.client_key_env, "client_key_env", &credentials.client_key},
-          std::tuple{&source.client_secret_env, "client_secret_env", &credentials.client_secret}}) {
-      if (variable->empty()) fail(source, std::string(key) + " is not set");
-      const char* text = std::getenv(variable->c_str());
-      if (!text || !*text)
-        fail(source, "the environment variable " + *variable + " (" + key + ") is not set");
-      *value = text;
-    }
-    return credentials;
-  }
-  if (!source.credentials_file.empty()) return credentials_from_file(source);
-  fail(source, "no credentials: set client_key_env and client_secret_env, or credentials_file");
-}
 
 std::string research_query_json(const SourceConfig& source) {
   if (!source.query_json.empty()) {

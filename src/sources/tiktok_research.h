@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/config_credentials.h"
 #include "core/errors.h"
 #include "sources/sources.h"
 
@@ -41,15 +42,10 @@ class RateLimited : public InputError {
   std::optional<std::chrono::seconds> retry_after_;
 };
 
-struct ResearchCredentials {
-  std::string client_key;
-  std::string client_secret;
-};
-// Read at use time: the environment variables named by client_key_env and
-// client_secret_env, else credentials_file (TOML with client_key and
-// client_secret; refused unless only its owner may read it, mode 0600 or
-// 0400).  InputError naming the key, never a value.
-ResearchCredentials research_credentials(const SourceConfig& source);
+// Read at use time (core/config_credentials.h): the environment variables
+// named by client_key_env and client_secret_env, or credentials_file.
+using tw::ResearchCredentials;
+using tw::research_credentials;
 
 // The API's "query" object for the source, as JSON text: the raw `query`
 // table when given, else one IN condition per non-empty list (hashtags ->

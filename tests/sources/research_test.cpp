@@ -669,7 +669,7 @@ TEST_F(Research, CredentialsComeFromTheEnvironmentOrAPrivateFile) {
   source.credentials_file = file;
   ::chmod(file.c_str(), 0644);
   e = error_of([&] { tw::sources::research_credentials(source); });
-  EXPECT_TRUE(contains(e.reason(), "may be read by other users (mode 0644): run chmod 600"))
+  EXPECT_TRUE(contains(e.reason(), "may be read by others (mode 644): chmod 600 it"))
       << e.what();
   ::chmod(file.c_str(), 0600);
   credentials = tw::sources::research_credentials(source);
@@ -685,7 +685,7 @@ TEST_F(Research, CredentialsComeFromTheEnvironmentOrAPrivateFile) {
   tw::test::write_file(file, std::string("client_key = \"k\"\nclient_secret = \"") + kSecret);
   ::chmod(file.c_str(), 0600);
   e = error_of([&] { tw::sources::research_credentials(source); });
-  EXPECT_TRUE(contains(e.reason(), "tiktok.toml:2: not valid TOML")) << e.what();
+  EXPECT_TRUE(contains(e.reason(), "tiktok.toml:2: not a TOML file")) << e.what();
   EXPECT_FALSE(contains(e.what(), kSecret));
 }
 
