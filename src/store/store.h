@@ -46,14 +46,16 @@ Verdict parse_verdict(std::string_view s);  // "", "confirmed", "dismissed"
 std::string appearance_id(const VideoRef& video, const std::string& target,
                           const std::string& target_set_version, double start_seconds);
 
-struct SourceConfig {
+// A source as the store knows it (its health is in SourceRecord).  Not
+// tw::SourceConfig, the configured source with all its keys.
+struct SourceIdentity {
   std::string name;  // unique; the key
   std::string kind;  // urls | ytdlp | folder | command | ...
   std::string location;
 };
 
 struct SourceRecord {
-  SourceConfig config;
+  SourceIdentity config;
   std::optional<Millis> last_poll_at;
   std::optional<Millis> last_success_at;
   std::string last_error;  // of the latest failure, kept after a success
@@ -119,7 +121,7 @@ struct EnqueueResult {
 };
 
 // What a finished scan hands to the store, all stored in one transaction.
-struct ScanResult {
+struct FinishedScan {
   std::int64_t video_id = 0;
   std::string worker;  // the lease owner; its lease is cleared
   std::string target_set_version;
@@ -194,7 +196,7 @@ class Store {
 
   // --- sources -----------------------------------------------------------
   // Inserts or updates kind/location; keeps health.
-  virtual void upsert_source(const SourceConfig& source) = 0;
+  virtual void upsert_source(const SourceIdentity& source) = 0;
   // A poll listed the feed: clears consecutive_failures; next poll after `next_in`.
   virtual void record_poll_success(const std::string& source,
                                    std::chrono::milliseconds next_in) = 0;
@@ -228,7 +230,7 @@ class Store {
   virtual bool expire_lease(std::int64_t video_id, const std::string& owner) = 0;
   // One transaction: the scan row, its appearances (an id already stored is
   // kept as is), one pending delivery per appearance and sink, the video done.
-  virtual CompletedScan complete_scan(const ScanResult& result) = 0;
+  virtual CompletedScan complete_scan(const FinishedScan& result) = 0;
   // Records a failed scan; the video is retried later with backoff or, after
   // max_scan_attempts, failed for good.  Only the lease holder changes the
   // video's state (a late failure after another worker took over is only

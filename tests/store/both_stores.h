@@ -72,9 +72,9 @@ class BothStores : public ::testing::TestWithParam<Backend> {
     return open(o);
   }
 
-  ScanResult finished_scan(std::int64_t video_id, const std::string& worker,
-                           std::vector<Appearance> appearances) const {
-    ScanResult r;
+  FinishedScan finished_scan(std::int64_t video_id, const std::string& worker,
+                             std::vector<Appearance> appearances) const {
+    FinishedScan r;
     r.video_id = video_id;
     r.worker = worker;
     r.target_set_version = "set-1";
@@ -93,7 +93,7 @@ class BothStores : public ::testing::TestWithParam<Backend> {
     auto claimed = store.claim_video("worker-1", 60s);
     EXPECT_TRUE(claimed.has_value());
     EXPECT_EQ(claimed->id, queued.video_id);
-    ScanResult result;
+    FinishedScan result;
     result.video_id = queued.video_id;
     result.worker = "worker-1";
     result.target_set_version = version;

@@ -85,7 +85,7 @@ TEST_P(BothStores, CompleteScanIsAllOrNothingAndIdempotent) {
   auto store = open(o);
   auto queued = store->enqueue_video(sample_video("77"));
   ASSERT_TRUE(store->claim_video("w#1", 60s));
-  ScanResult result = finished_scan(
+  FinishedScan result = finished_scan(
       queued.video_id, "w#1",
       {sample_appearance("jesper", 1.04, 3.0), sample_appearance("jesper", 6.0, 7.5)});
   EXPECT_THROW(store->complete_scan(result), StoreError);
@@ -212,7 +212,7 @@ TEST(PostgresStore, EachDueDeliveryGoesToOneProcessAtATime) {
   auto b = open_store(url);
   auto queued = a->enqueue_video(sample_video("1"));
   ASSERT_TRUE(a->claim_video("w", 60s));
-  ScanResult r;
+  FinishedScan r;
   r.video_id = queued.video_id;
   r.worker = "w";
   r.target_set_version = "v";

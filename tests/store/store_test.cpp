@@ -211,7 +211,7 @@ TEST_P(BothStores, ALateFailureFromAWorkerThatLostItsLeaseChangesNothing) {
   ASSERT_TRUE(store->claim_video("slow", 10s));
   clock_.advance(11s);
   ASSERT_TRUE(store->claim_video("fast", 10s));
-  ScanResult result;
+  FinishedScan result;
   result.video_id = queued.video_id;
   result.worker = "fast";
   result.target_set_version = "v1";
@@ -227,7 +227,7 @@ TEST_P(BothStores, CompleteScanStoresScanAppearancesAndOneDeliveryPerSink) {
   auto store = open();
   auto queued = store->enqueue_video(sample_video("9"));
   ASSERT_TRUE(store->claim_video("w", 60s));
-  ScanResult result;
+  FinishedScan result;
   result.video_id = queued.video_id;
   result.worker = "w";
   result.target_set_version = "v1";
@@ -350,7 +350,7 @@ TEST_P(BothStores, UntrustedTextIsStoredVerbatim) {
   ASSERT_TRUE(store->claim_video(nasty, 60s));
   Appearance a = sample_appearance(nasty, 1, 2);
   a.evidence_frame = nasty;
-  ScanResult result;
+  FinishedScan result;
   result.video_id = queued.video_id;
   result.worker = nasty;
   result.target_set_version = nasty;

@@ -53,8 +53,8 @@ inline Appearance sample_appearance(const std::string& target, double start, dou
 
 // A finished scan of `video_id` by `worker` with one Jesper appearance,
 // for the console sink.
-inline ScanResult one_hit_scan(std::int64_t video_id, const std::string& worker) {
-  ScanResult result;
+inline FinishedScan one_hit_scan(std::int64_t video_id, const std::string& worker) {
+  FinishedScan result;
   result.video_id = video_id;
   result.worker = worker;
   result.target_set_version = "v1";
