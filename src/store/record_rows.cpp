@@ -4,8 +4,22 @@
 #include <cmath>
 
 #include "core/errors.h"
+#include "store/video_fields.h"
 
 namespace tw::store::rows {
+
+std::optional<VideoStats> read_stats(const Row& s, int first) {
+  if (s.is_null(first + 5)) return std::nullopt;
+  VideoStats stats;
+  stats.views = s.optional_integer(first);
+  stats.likes = s.optional_integer(first + 1);
+  stats.comments = s.optional_integer(first + 2);
+  stats.shares = s.optional_integer(first + 3);
+  stats.saves = s.optional_integer(first + 4);
+  stats.observed_at = s.integer(first + 5);
+  stats.source = s.text(first + 6);
+  return stats;
+}
 
 VideoRecord read_video(const Row& s) {
   VideoRecord v;
@@ -26,6 +40,15 @@ VideoRecord read_video(const Row& s) {
   v.last_error = s.text(14);
   v.target_set_version = s.text(15);
   v.duration = s.optional_real(16);
+  v.ref.duration = v.duration;
+  v.ref.hashtags = parse_json_array(s.text(17));
+  v.ref.music_id = s.text(18);
+  v.ref.music_title = s.text(19);
+  v.ref.media_url = s.text(20);
+  v.posted_ms = s.optional_integer(21);
+  v.refreshed_at = s.optional_integer(22);
+  v.latest = read_stats(s, 23);
+  v.ref.stats = v.latest;
   return v;
 }
 
@@ -57,6 +80,8 @@ AppearanceRecord read_appearance(const Row& s) {
   r.verdict = parse_verdict(s.text(24));
   r.verdict_at = s.optional_integer(25);
   r.created_at = s.integer(26);
+  r.video.hashtags = parse_json_array(s.text(27));
+  r.video.stats = read_stats(s, 28);
   return r;
 }
 
@@ -70,6 +95,7 @@ DeliveryRecord read_delivery(const Row& s) {
   d.next_attempt_at = s.integer(5);
   d.last_error = s.text(6);
   d.delivered_at = s.optional_integer(7);
+  d.kind = s.text(8);
   return d;
 }
 
@@ -83,6 +109,8 @@ SourceRecord read_source(const Row& s) {
   r.consecutive_failures = static_cast<int>(s.integer(7));
   r.next_poll_at = s.optional_integer(8);
   r.videos = s.integer(9);
+  r.warnings = parse_json_array(s.text(10));
+  r.state = s.text(11);
   return r;
 }
 
@@ -98,6 +126,22 @@ ScanRecord read_scan(const Row& s) {
   r.status = s.text(7);
   r.error = s.text(8);
   r.timings_json = s.text(9);
+  return r;
+}
+
+SurgeRecord read_surge(const Row& s) {
+  SurgeRecord r;
+  r.id = s.text(0);
+  r.target = s.text(1);
+  r.started_at = s.integer(2);
+  r.opened_at = s.integer(3);
+  r.ended_at = s.optional_integer(4);
+  r.window_ms = s.integer(5);
+  r.videos = s.integer(6);
+  r.expected = s.real(7);
+  r.views = s.integer(8);
+  r.reason = s.text(9);
+  r.payload_json = s.text(10);
   return r;
 }
 

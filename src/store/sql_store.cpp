@@ -3,6 +3,7 @@
 #include "core/errors.h"
 #include "store/record_rows.h"
 #include "store/schema.h"
+#include "store/video_fields.h"
 
 namespace tw::store {
 
@@ -57,6 +58,7 @@ void SqlStore::migrate() {
       }
       if (m.version <= current) return;
       connection_->script(m.sql(connection_->dialect()));
+      if (m.fill) m.fill([this](std::string_view sql, const SqlValues& p) { return run(sql, p); });
       run("INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)",
           values(m.version, m.description, now()));
     });
@@ -75,12 +77,13 @@ void SqlStore::upsert_source(const SourceIdentity& source) {
   });
 }
 
-void SqlStore::record_poll_success(const std::string& source, std::chrono::milliseconds next_in) {
+void SqlStore::record_poll_success(const std::string& source, std::chrono::milliseconds next_in,
+                                   const std::vector<std::string>& warnings) {
   Millis t = now();
   auto changed = transact("record_poll_success", Access::write, [&] {
     return run("UPDATE sources SET last_poll_at = ?, last_success_at = ?, "
-               "consecutive_failures = 0, next_poll_at = ? WHERE name = ?",
-               values(t, t, t + static_cast<Millis>(next_in.count()), source))
+               "consecutive_failures = 0, next_poll_at = ?, warnings = ? WHERE name = ?",
+               values(t, t, t + static_cast<Millis>(next_in.count()), json_array(warnings), source))
         .affected;
   });
   if (changed == 0) throw InputError(source, "no such source in the store");
@@ -132,19 +135,57 @@ EnqueueResult SqlStore::enqueue_video(const VideoRef& video) {
     throw InputError(video.url.empty() ? video.title : video.url, "video without platform or id");
   }
   Millis t = now();
+  std::vector<std::string> hashtags = clean_hashtags(video.hashtags);
+  std::optional<Millis> posted_ms = parse_posted_ms(video.posted_at);
   return transact("enqueue_video", Access::write, [&] {
+    EnqueueResult result;
     Result inserted =
         run("INSERT INTO videos (platform, video_id, url, title, author, posted_at, source, "
-            "first_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "first_seen_at, hashtags, music_id, music_title, media_url, posted_ms, duration) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (platform, video_id) DO NOTHING RETURNING id",
             values(video.platform, video.id, video.url, video.title, video.author, video.posted_at,
-                   video.source, t));
-    if (!inserted.rows.empty()) return EnqueueResult{inserted.rows[0].integer(0), true};
-    Result known = run("SELECT id FROM videos WHERE platform = ? AND video_id = ?",
-                       values(video.platform, video.id));
-    if (known.rows.empty()) throw StoreError("video vanished while being queued: " + video.id);
-    return EnqueueResult{known.rows[0].integer(0), false};
+                   video.source, t, json_array(hashtags), video.music_id, video.music_title,
+                   video.media_url, posted_ms, video.duration));
+    if (!inserted.rows.empty()) {
+      result.video_id = inserted.rows[0].integer(0);
+      result.is_new = true;
+    } else {
+      result.video_id = gain_metadata(video, hashtags, posted_ms);
+    }
+    if (video.stats) {
+      VideoStats stats = *video.stats;
+      if (stats.source.empty()) stats.source = video.source;
+      result.observed = add_observation(result.video_id, stats, t);
+    }
+    return result;
   });
+}
+
+// A known video listed again: fills what it lacked, keeps what it had (its
+// state above all), and takes a newer media URL, since those expire.
+std::int64_t SqlStore::gain_metadata(const VideoRef& video,
+                                     const std::vector<std::string>& hashtags,
+                                     std::optional<Millis> posted_ms) {
+  Result known =
+      run("SELECT id, hashtags, title, author, posted_at, posted_ms, music_id, music_title, "
+          "media_url, duration FROM videos WHERE platform = ? AND video_id = ? {for_update}",
+          values(video.platform, video.id));
+  if (known.rows.empty()) throw StoreError("video vanished while being queued: " + video.id);
+  const Row& row = known.rows[0];
+  auto kept = [&row](int column, const std::string& offered) {
+    std::string had = row.text(column);
+    return had.empty() ? offered : had;
+  };
+  bool posted_known = !row.text(4).empty();
+  run("UPDATE videos SET hashtags = ?, title = ?, author = ?, posted_at = ?, posted_ms = ?, "
+      "music_id = ?, music_title = ?, media_url = ?, duration = ? WHERE id = ?",
+      values(json_array(merge_hashtags(parse_json_array(row.text(1)), hashtags)),
+             kept(2, video.title), kept(3, video.author), kept(4, video.posted_at),
+             posted_known ? row.optional_integer(5) : posted_ms, kept(6, video.music_id),
+             kept(7, video.music_title), video.media_url.empty() ? row.text(8) : video.media_url,
+             row.is_null(9) ? video.duration : row.optional_real(9), row.integer(0)));
+  return row.integer(0);
 }
 
 int SqlStore::rescan(const std::string& target_set_version) {
@@ -177,12 +218,11 @@ std::optional<VideoRecord> SqlStore::claim_video(const std::string& owner,
             "OR (state = 'scanning' AND lease_expires_at <= ?) ORDER BY id LIMIT 1 {skip_locked}",
             values(t, t));
     if (pick.rows.empty()) return std::nullopt;
-    Result claimed =
-        run("UPDATE videos SET state = 'scanning', lease_owner = ?, lease_expires_at = ?, "
-            "attempts = attempts + 1 WHERE id = ? RETURNING " +
-                std::string(kVideoColumns),
-            values(owner, t + static_cast<Millis>(lease.count()), pick.rows[0].integer(0)));
-    return read_video(claimed.rows.at(0));
+    std::int64_t id = pick.rows[0].integer(0);
+    run("UPDATE videos SET state = 'scanning', lease_owner = ?, lease_expires_at = ?, "
+        "attempts = attempts + 1 WHERE id = ?",
+        values(owner, t + static_cast<Millis>(lease.count()), id));
+    return load_video(id, false);
   });
 }
 
@@ -247,9 +287,9 @@ CompletedScan SqlStore::complete_scan(const FinishedScan& result) {
                  a.evidence_frame, a.evidence_crop, t));
       for (const std::string& sink : result.sinks) {
         done.new_deliveries += static_cast<int>(
-            run("INSERT INTO deliveries (appearance, sink, next_attempt_at, created_at) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT (appearance, sink) DO NOTHING",
-                values(id, sink, t, t))
+            run("INSERT INTO deliveries (kind, appearance, sink, next_attempt_at, created_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (appearance, sink) DO NOTHING",
+                values(kAppearanceDelivery, id, sink, t, t))
                 .affected);
       }
       done.appearance_ids.push_back(std::move(id));

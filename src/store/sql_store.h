@@ -5,7 +5,9 @@
 // are tokens in the statement text (dialect.h).
 //
 // The methods are defined in sql_store.cpp (sources, the video queue),
-// sql_store_outbox.cpp (deliveries, dashboard queries).
+// sql_store_outbox.cpp (deliveries, dashboard queries), sql_store_figures.cpp
+// (observations, refreshes, quotas, source state, listings) and
+// sql_store_trends.cpp (trend counts, surges).
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -29,11 +31,14 @@ class SqlStore final : public Store {
   int schema_version() const override;
 
   void upsert_source(const SourceIdentity& source) override;
-  void record_poll_success(const std::string& source, std::chrono::milliseconds next_in) override;
+  void record_poll_success(const std::string& source, std::chrono::milliseconds next_in,
+                           const std::vector<std::string>& warnings) override;
   void record_poll_failure(const std::string& source, const std::string& error,
                            std::chrono::milliseconds next_in) override;
   std::vector<SourceRecord> sources() const override;
   std::vector<std::string> due_sources() const override;
+  std::string source_state(const std::string& source) const override;
+  void set_source_state(const std::string& source, const std::string& json) override;
 
   EnqueueResult enqueue_video(const VideoRef& video) override;
   int rescan(const std::string& target_set_version) override;
@@ -46,6 +51,25 @@ class SqlStore final : public Store {
   CompletedScan complete_scan(const FinishedScan& result) override;
   VideoState fail_scan(std::int64_t video_id, const std::string& worker, const std::string& error,
                        Millis started_at) override;
+
+  void record_observation(std::int64_t video_id, const VideoStats& stats) override;
+  std::vector<VideoStats> observations(std::int64_t video_id) const override;
+  void mark_refreshed(std::int64_t video_id) override;
+  std::vector<VideoRecord> videos_to_refresh(std::chrono::milliseconds refresh_every,
+                                             std::chrono::milliseconds refresh_for,
+                                             int limit) const override;
+
+  QuotaUsage quota_usage(const std::string& key, const std::string& day) const override;
+  bool consume_quota(const std::string& key, const std::string& day, std::int64_t requests,
+                     std::int64_t records, const QuotaUsage& max) override;
+
+  std::vector<TrendVideo> trend_videos(const std::string& target, Millis since,
+                                       Millis until) const override;
+  std::optional<SurgeRecord> open_surge(const std::string& target) const override;
+  bool start_surge(const SurgeRecord& surge, const std::vector<std::string>& sinks) override;
+  void end_surge(const std::string& id, Millis ended_at) override;
+  std::optional<SurgeRecord> surge(const std::string& id) const override;
+  std::vector<SurgeRecord> surges(const std::string& target, Millis since) const override;
 
   std::vector<DeliveryRecord> due_deliveries(const std::vector<std::string>& sinks,
                                              int limit) override;
@@ -61,6 +85,7 @@ class SqlStore final : public Store {
   std::optional<VideoDetail> video(std::int64_t video_id) const override;
   std::vector<VideoRecord> videos(std::optional<VideoState> state, int limit,
                                   int offset) const override;
+  std::vector<VideoRecord> list_videos(const VideoQuery& query) const override;
   std::vector<TargetSummary> targets() const override;
   QueueDepth queue_depth() const override;
 
@@ -94,6 +119,15 @@ class SqlStore final : public Store {
   int current_version() const;
   std::optional<VideoRecord> load_video(std::int64_t id, bool lock) const;
   std::optional<DeliveryRecord> load_delivery(std::int64_t id, bool lock) const;
+  // The videos a query of select_videos() lists, in a read transaction.
+  std::vector<VideoRecord> read_videos(std::string_view operation, const std::string& sql,
+                                       const SqlValues& parameters) const;
+  // Inside enqueue_video's transaction: returns the known video's id.
+  std::int64_t gain_metadata(const VideoRef& video, const std::vector<std::string>& hashtags,
+                             std::optional<Millis> posted_ms);
+  // Inside a write transaction: false when this video, source and instant
+  // already have one.  Moves the latest figures when it is the newest.
+  bool add_observation(std::int64_t video_id, const VideoStats& stats, Millis now);
 
   StoreOptions options_;
   std::unique_ptr<Connection> connection_;

@@ -191,11 +191,7 @@ std::vector<VideoRecord> SqlStore::videos(std::optional<VideoState> state, int l
   sql += "ORDER BY id DESC LIMIT ? OFFSET ?";
   parameters.emplace_back(std::int64_t{std::clamp(limit, 1, 100000)});
   parameters.emplace_back(std::int64_t{std::max(offset, 0)});
-  return transact("videos", Access::read, [&] {
-    std::vector<VideoRecord> out;
-    for (const Row& row : run(sql, parameters).rows) out.push_back(read_video(row));
-    return out;
-  });
+  return read_videos("videos", sql, parameters);
 }
 
 std::vector<TargetSummary> SqlStore::targets() const {

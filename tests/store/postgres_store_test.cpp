@@ -28,7 +28,7 @@ using testing::sample_video;
 
 TEST_P(BothStores, MigratesOnceAndDedupesVideosByPlatformAndId) {
   auto store = open();
-  EXPECT_EQ(store->schema_version(), 1);
+  EXPECT_EQ(store->schema_version(), 2);
   auto first = store->enqueue_video(sample_video("100", "first title"));
   auto again = store->enqueue_video(sample_video("100", "second title"));
   VideoRef youtube = sample_video("100");
@@ -41,7 +41,7 @@ TEST_P(BothStores, MigratesOnceAndDedupesVideosByPlatformAndId) {
   EXPECT_NE(other.video_id, first.video_id);
   EXPECT_THROW(store->enqueue_video(sample_video("")), InputError);  // no id
   auto reopened = open();  // no second migration, same rows
-  EXPECT_EQ(reopened->schema_version(), 1);
+  EXPECT_EQ(reopened->schema_version(), 2);
   EXPECT_EQ(reopened->queue_depth().queued, 2);
   EXPECT_EQ(reopened->find_video("tiktok", "100")->ref.title, "first title");
   // Untrusted text goes in as a bound value, verbatim.

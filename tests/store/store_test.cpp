@@ -48,14 +48,14 @@ struct StoreFixture : ::testing::Test {
 TEST_F(StoreFixture, MigratesAnEmptyFileAndReopensWithoutMigratingAgain) {
   {
     auto store = open();
-    EXPECT_EQ(store->schema_version(), 1);
+    EXPECT_EQ(store->schema_version(), 2);
     store->enqueue_video(sample_video("1"));
   }
-  EXPECT_EQ(testing::query_integer(db_path, "SELECT count(*) FROM schema_version"), 1);
+  EXPECT_EQ(testing::query_integer(db_path, "SELECT count(*) FROM schema_version"), 2);
   EXPECT_EQ(testing::query_text(db_path, "PRAGMA journal_mode"), "wal");
   auto store = open();
-  EXPECT_EQ(store->schema_version(), 1);
-  EXPECT_EQ(testing::query_integer(db_path, "SELECT count(*) FROM schema_version"), 1);
+  EXPECT_EQ(store->schema_version(), 2);
+  EXPECT_EQ(testing::query_integer(db_path, "SELECT count(*) FROM schema_version"), 2);
   EXPECT_TRUE(store->find_video("tiktok", "1").has_value());
 }
 

@@ -97,9 +97,10 @@ inline std::string query_text(const std::filesystem::path& db_path, const std::s
   return value;
 }
 
+// Runs SQL (several statements) on the file, creating it when missing.
 inline void execute(const std::filesystem::path& db_path, const std::string& sql) {
   sqlite3* db = nullptr;
-  sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr);
+  sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   char* error = nullptr;
   int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
   std::string message = error ? error : "";
