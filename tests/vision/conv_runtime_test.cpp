@@ -77,6 +77,53 @@ TEST(ConvRuntime, RunsTheFaceDetectorAsOpenCvDoesAtTheScannersInputSizes) {
   }
 }
 
+fs::path blazeface_onnx(const std::string& stem) {
+  return test::cache_dir() / "blazeface" / "package" / "ONNX" / (stem + "_barracuda.onnx");
+}
+
+// MediaPipe's BlazeFace as converted to ONNX for Unity (an NHWC input
+// transposed, channel padding as Concat with ConstantOfShape zeros, outputs
+// reshaped to fixed row counts), at the input size the file declares (its
+// zeros are shaped for it, so cv::dnn runs no other).
+TEST(ConvRuntime, RunsBlazeFaceAsOpenCvDoes) {
+  const cv::Mat photo = cv::imread(test::face_api_sample(3).string());
+  ASSERT_FALSE(photo.empty());
+  for (const auto& [stem, size] : {std::pair{"face_detection_back_256x256", 256},
+                                   std::pair{"face_detection_front_128x128", 128}}) {
+    const fs::path file = blazeface_onnx(stem);
+    const models::ConvNet net = models::read_conv_net(file);
+    EXPECT_EQ(net.input_channels, 3);
+    EXPECT_EQ(net.input_rows, size);
+    EXPECT_EQ(net.input_cols, size);
+    vision::ConvRuntime runtime(net);
+    cv::dnn::Net reference = cv::dnn::readNetFromONNX(file.string());
+    cv::Mat resized, pixels;
+    cv::resize(photo, resized, cv::Size(size, size), 0, 0, cv::INTER_AREA);
+    cv::cvtColor(resized, resized, cv::COLOR_BGR2RGB);
+    resized.convertTo(pixels, CV_32FC3, 1.0 / 127.5, -1.0);
+    std::vector<std::string> names;
+    for (const auto& out : net.outputs) names.push_back(out.name);
+    ASSERT_EQ(names.size(), 4u);
+    // cv::dnn takes the file's NHWC input as it is.
+    const int dims[] = {1, size, size, 3};
+    reference.setInput(cv::Mat(4, dims, CV_32F, pixels.ptr<float>()));
+    std::vector<cv::Mat> outs;
+    reference.forward(outs, std::vector<cv::String>(names.begin(), names.end()));
+    const auto& got = runtime.run(pixels.ptr<float>(), 1, size, size);
+    ASSERT_EQ(got.size(), 4u);
+    float worst = 0, best_score = -1e9f;
+    for (size_t i = 0; i < 4; ++i) {
+      worst = std::max(worst, max_abs_diff(got[i], {outs[i].ptr<float>(),
+                                                    outs[i].ptr<float>() + outs[i].total()}));
+      if (net.outputs[i].width == 1)
+        best_score = std::max(best_score, *std::max_element(got[i].begin(), got[i].end()));
+    }
+    std::printf("[xnnpack] %s: max abs diff %.3g over the four outputs\n", stem, worst);
+    EXPECT_LT(worst, 1e-3f) << stem;
+    EXPECT_GT(best_score, 0.f) << stem << ": the photo's faces score no anchor";
+  }
+}
+
 // The landmark and recognition nets at their input sizes, two crops at once.
 TEST(ConvRuntime, RunsTheLandmarkAndRecognitionNetsAsOpenCvDoesInABatch) {
   const auto& models = test::test_models();
