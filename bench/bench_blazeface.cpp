@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -296,19 +297,24 @@ std::vector<Box> boxes_of(const std::vector<tw::vision::BlazeFaceDetection>& fac
 
 // ---- alignment ---------------------------------------------------------------
 
+// A labelled (or stranger's) face found by both detectors, described in
+// several ways.
 struct Face {
   std::string person;  // "" for a stranger (face-api's photos)
-  tw::Descriptor from_landmarks, from_keypoints;
+  size_t photo = 0;
+  std::vector<tw::Point> landmarks;  // the 68, on the SSD's box
+  tw::vision::BlazeFaceDetection blaze;
+  std::map<std::string, tw::Descriptor> descriptors;  // by alignment
 };
 
 struct Distances {
   std::vector<float> same, different;
 };
 
-Distances pair_distances(const std::vector<Face>& faces, bool keypoints) {
+Distances pair_distances(const std::vector<Face>& faces, const std::string& alignment) {
   Distances d;
   auto descriptor = [&](const Face& f) -> const tw::Descriptor& {
-    return keypoints ? f.from_keypoints : f.from_landmarks;
+    return f.descriptors.at(alignment);
   };
   for (size_t i = 0; i < faces.size(); ++i) {
     if (faces[i].person.empty()) continue;
@@ -361,6 +367,21 @@ int photo_canvas(const cv::Mat& image) {
   return std::clamp((std::max(image.cols, image.rows) / 2 + 31) / 32 * 32, 256, 1024);
 }
 
+cv::Point2d apply(const cv::Mat& m, const tw::Point& p) {
+  return {m.at<double>(0, 0) * p.x + m.at<double>(0, 1) * p.y + m.at<double>(0, 2),
+          m.at<double>(1, 0) * p.x + m.at<double>(1, 1) * p.y + m.at<double>(1, 2)};
+}
+
+double median_of(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+// Descriptors of the same faces (the RealPeople test's: kphotoalbum's
+// labelled faces, face-api's strangers) from four alignments: the 68
+// landmarks on the SSD's box (what trendwatch does), BlazeFace's four inner
+// keypoints onto the library's layout, onto a layout measured on the
+// strangers, and the 68 landmarks on BlazeFace's box.
 nlohmann::json measure_alignment(tw::vision::FaceAnalyzer& analyzer,
                                  tw::vision::BlazeFaceDetector& back) {
   struct Photo {
@@ -376,20 +397,24 @@ nlohmann::json measure_alignment(tw::vision::FaceAnalyzer& analyzer,
                                             ("sample" + std::to_string(n) + ".jpg")),
                       {}});
 
+  const std::string kSsd68 = "ssd_box_68_landmarks", kKeypoints = "keypoints_6",
+                    kCalibrated = "keypoints_6_layout_measured_on_strangers",
+                    kBlaze68 = "blazeface_box_68_landmarks",
+                    kMapped68 = "blazeface_box_made_ssd_like_68_landmarks";
   std::vector<Face> faces;
   int ssd_faces = 0;
-  std::vector<cv::Point2d> offsets_sum(4);
-  int offsets_n = 0;
-  std::vector<float> same_face_distance;
-  for (const Photo& photo : photos) {
+  std::array<cv::Point2d, 4> stranger_sum{};
+  int strangers = 0;
+  std::vector<double> width_ratio, height_ratio, dx, dy;  // SSD box against BlazeFace's
+  std::vector<double> stranger_w, stranger_h, stranger_dx, stranger_dy;
+  for (size_t i = 0; i < photos.size(); ++i) {
+    const Photo& photo = photos[i];
     const auto analyzed = analyzer.analyze(photo.image);
     ssd_faces += static_cast<int>(analyzed.size());
     tw::vision::BlazeFaceOptions options;
     options.view = tw::vision::BlazeFaceView::canvas_view(photo_canvas(photo.image));
     tw::vision::BlazeFaceDetector blaze(back, options);
     const auto keypointed = blaze.detect(photo.image);
-    std::vector<cv::Mat> crops;
-    std::vector<Face> found;
     for (const auto& face : analyzed) {
       const Box& b = face.detection.box;
       std::string person;
@@ -404,42 +429,95 @@ nlohmann::json measure_alignment(tw::vision::FaceAnalyzer& analyzer,
       for (const auto& k : keypointed)
         if (tw::iou(b, k.face.box) >= best) best = tw::iou(b, k.face.box), match = &k;
       if (!match) continue;
-      // Where the 68-point alignment puts BlazeFace's keypoints (how the
-      // two layouts differ).
-      const cv::Mat m = tw::vision::alignment_transform(face.detection.landmarks);
-      for (int k = 0; k < 4; ++k) {
-        const auto& p = match->keypoints[k];
-        offsets_sum[k] +=
-            cv::Point2d(m.at<double>(0, 0) * p.x + m.at<double>(0, 1) * p.y + m.at<double>(0, 2),
-                        m.at<double>(1, 0) * p.x + m.at<double>(1, 1) * p.y + m.at<double>(1, 2));
+      Face f{person, i, face.detection.landmarks, *match, {{kSsd68, face.descriptor}}};
+      const Box& k = match->face.box;
+      width_ratio.push_back(b.width / k.width);
+      height_ratio.push_back(b.height / k.height);
+      dx.push_back((b.x + b.width / 2 - k.x - k.width / 2) / k.width);
+      dy.push_back((b.y + b.height / 2 - k.y - k.height / 2) / k.height);
+      if (person.empty()) {
+        stranger_w.push_back(width_ratio.back()), stranger_h.push_back(height_ratio.back());
+        stranger_dx.push_back(dx.back()), stranger_dy.push_back(dy.back());
+        // Where the 68-point alignment puts the keypoints, on faces the
+        // same-person figures never use.
+        const cv::Mat m = tw::vision::alignment_transform(face.detection.landmarks);
+        for (int k = 0; k < 4; ++k) stranger_sum[k] += apply(m, match->keypoints[k]);
+        ++strangers;
       }
-      ++offsets_n;
-      crops.push_back(tw::vision::align_with(
-          photo.image, tw::vision::keypoint_alignment_transform(match->keypoints)));
-      found.push_back({person, face.descriptor, {}});
-    }
-    if (crops.empty()) continue;
-    const auto descriptors = analyzer.embedder().embed(crops);
-    for (size_t i = 0; i < found.size(); ++i) {
-      found[i].from_keypoints = descriptors[i];
-      same_face_distance.push_back(
-          tw::vision::descriptor_distance(found[i].from_landmarks, found[i].from_keypoints));
-      faces.push_back(std::move(found[i]));
+      faces.push_back(std::move(f));
     }
   }
-  nlohmann::json measured_layout = nlohmann::json::array();
-  const auto layout = tw::vision::keypoint_aligned_positions();
+  // The measured layout, made left-right symmetric (as the 68-point one is).
+  std::array<cv::Point2d, 4> measured;
+  for (int k = 0; k < 4; ++k) measured[k] = stranger_sum[k] * (1.0 / strangers);
+  const double half_eyes = (measured[1].x - measured[0].x) / 2,
+               eye_y = (measured[0].y + measured[1].y) / 2;
+  const std::vector<cv::Point2d> layout = {
+      {75 - half_eyes, eye_y}, {75 + half_eyes, eye_y}, {75, measured[2].y}, {75, measured[3].y}};
+
+  for (size_t i = 0; i < photos.size(); ++i) {
+    std::vector<Face*> here;
+    for (Face& f : faces)
+      if (f.photo == i) here.push_back(&f);
+    if (here.empty()) continue;
+    const cv::Mat& image = photos[i].image;
+    std::map<std::string, std::vector<cv::Mat>> crops;
+    std::vector<tw::Box> blaze_boxes, mapped_boxes;
+    for (Face* f : here) {
+      const Box& k = f->blaze.face.box;
+      blaze_boxes.push_back(k);
+      // The SSD's framing, from the medians measured on the strangers.
+      const double w = k.width * median_of(stranger_w), h = k.height * median_of(stranger_h);
+      const double cx = k.x + k.width * (0.5 + median_of(stranger_dx));
+      const double cy = k.y + k.height * (0.5 + median_of(stranger_dy));
+      mapped_boxes.push_back({static_cast<float>(cx - w / 2), static_cast<float>(cy - h / 2),
+                              static_cast<float>(w), static_cast<float>(h)});
+    }
+    const auto blaze_landmarks = analyzer.landmarker().landmarks(image, blaze_boxes);
+    const auto mapped_landmarks = analyzer.landmarker().landmarks(image, mapped_boxes);
+    for (size_t n = 0; n < here.size(); ++n) {
+      const auto& kp = here[n]->blaze.keypoints;
+      crops[kKeypoints].push_back(
+          tw::vision::align_with(image, tw::vision::keypoint_alignment_transform(kp)));
+      std::vector<cv::Point2d> from;
+      for (int k = 0; k < 4; ++k) from.emplace_back(kp[k].x, kp[k].y);
+      crops[kCalibrated].push_back(
+          tw::vision::align_with(image, tw::vision::similarity_transform(from, layout)));
+      crops[kBlaze68].push_back(tw::vision::align_face(image, blaze_landmarks[n]));
+      crops[kMapped68].push_back(tw::vision::align_face(image, mapped_landmarks[n]));
+    }
+    for (const auto& [alignment, list] : crops) {
+      const auto descriptors = analyzer.embedder().embed(list);
+      for (size_t n = 0; n < here.size(); ++n) here[n]->descriptors[alignment] = descriptors[n];
+    }
+  }
+
+  nlohmann::json alignments = nlohmann::json::object();
+  for (const std::string& alignment : {kSsd68, kKeypoints, kCalibrated, kBlaze68, kMapped68}) {
+    std::vector<float> moved;  // from the SSD-box descriptor of the same face
+    for (const Face& f : faces)
+      moved.push_back(
+          tw::vision::descriptor_distance(f.descriptors.at(kSsd68), f.descriptors.at(alignment)));
+    alignments[alignment] = distribution(pair_distances(faces, alignment));
+    alignments[alignment]["same_face_distance_from_" + kSsd68] = summary(moved);
+  }
+  nlohmann::json layouts = nlohmann::json::array();
+  const auto library = tw::vision::keypoint_aligned_positions();
   for (int k = 0; k < 4; ++k)
-    measured_layout.push_back({{"keypoint", k},
-                               {"layout", {layout[k].x, layout[k].y}},
-                               {"mean_under_68_point_alignment",
-                                {offsets_sum[k].x / offsets_n, offsets_sum[k].y / offsets_n}}});
+    layouts.push_back({{"keypoint", k},
+                       {"library", {library[k].x, library[k].y}},
+                       {"measured_on_strangers", {measured[k].x, measured[k].y}},
+                       {"measured_symmetric", {layout[k].x, layout[k].y}}});
   return {{"ssd_faces", ssd_faces},
-          {"faces_with_keypoints", faces.size()},
-          {"landmarks_68", distribution(pair_distances(faces, false))},
-          {"keypoints_6", distribution(pair_distances(faces, true))},
-          {"same_face_68_vs_6_distance", summary(same_face_distance)},
-          {"keypoints_in_the_68_point_crop", measured_layout}};
+          {"faces_found_by_both", faces.size()},
+          {"strangers_measured", strangers},
+          {"alignments", alignments},
+          {"keypoint_layouts_in_the_150_crop", layouts},
+          {"ssd_box_against_blazeface_box",
+           {{"median_width_ratio", median_of(width_ratio)},
+            {"median_height_ratio", median_of(height_ratio)},
+            {"median_centre_dx_in_widths", median_of(dx)},
+            {"median_centre_dy_in_heights", median_of(dy)}}}};
 }
 
 }  // namespace
@@ -453,6 +531,7 @@ int main(int argc, char** argv) {
        {"--photos", "N", "use the first N photos with faces (default all)"},
        {"--timed-frames", "N", "frames timed per round (default 16)"},
        {"--no-alignment", "", "skip the alignment measurement"},
+       {"--alignment-only", "", "only the alignment measurement"},
        {"--verbose", "", "print every missed face (stderr)"},
        {"--save-frames", "", "keep the decoded frames as JPEG under build/bench-blazeface"}});
   args.parse(argc, argv);
@@ -471,6 +550,15 @@ int main(int argc, char** argv) {
     const fs::path onnx_dir = tw::test::cache_dir() / "blazeface" / "package" / "ONNX";
     tw::vision::BlazeFaceDetector back(onnx_dir / "face_detection_back_256x256_barracuda.onnx");
     tw::vision::BlazeFaceDetector front(onnx_dir / "face_detection_front_128x128_barracuda.onnx");
+
+    if (args.has("--alignment-only")) {
+      const nlohmann::json result = {{"benchmark", "blazeface"},
+                                     {"load_average_before", load_before},
+                                     {"alignment", measure_alignment(analyzer, back)},
+                                     {"load_average_after", load_average()}};
+      std::cout << result.dump(2) << "\n";
+      return 0;
+    }
 
     // ---- frames ----
     const fs::path work = fs::path(TW_BINARY_DIR) / "bench-blazeface";
