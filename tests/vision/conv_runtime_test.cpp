@@ -205,6 +205,68 @@ TEST(ConvRuntime, RunsExplicitPadsGroupsReluAndClipAsOpenCvDoes) {
   EXPECT_LT(max_abs_diff(got[0], expected[0]), 1e-4f);
 }
 
+// The forms tf2onnx leaves (BlazeFace's file has them all): an NHWC input
+// transposed to NCHW, channel padding as Concat with ConstantOfShape zeros
+// (before and after the value), rows reshaped to a fixed [1, rows, width].
+models::OnnxGraph tensorflow_forms(float zeros_value) {
+  std::mt19937 rng(11);
+  models::OnnxGraph g("tf_forms");
+  std::string x = g.transpose(g.add_input("input", {1, 8, 12, 3}), {0, 3, 1, 2});
+  x = g.relu(g.conv(x, {random_tensor({4, 3, 3, 3}, rng, 0.4f), std::vector<float>(4, 0.1f)},
+                    {.pads = {1, 1, 1, 1}}));
+  auto zeros = [&](int64_t channels) {
+    const std::string shape = g.add_int64_initializer("shape", {1, channels, 8, 12});
+    return g.node("ConstantOfShape", {shape}, [&](onnx::NodeProto& node) {
+      auto* value = node.add_attribute();
+      value->set_name("value");
+      value->set_type(onnx::AttributeProto::TENSOR);
+      value->mutable_t()->set_data_type(onnx::TensorProto::FLOAT);
+      value->mutable_t()->add_dims(1);
+      value->mutable_t()->add_float_data(zeros_value);
+    });
+  };
+  const std::string padded = g.concat({x, zeros(2)}, 1);        // 6 channels, zeros after
+  const std::string widened = g.concat({zeros(3), padded}, 1);  // 9 channels, zeros before
+  const std::string y = g.conv(widened, {random_tensor({9, 9, 1, 1}, rng, 0.4f), {}});
+  const std::string sum = g.relu(g.add(y, widened));
+  const std::string head = g.conv(sum, {random_tensor({9, 9, 1, 1}, rng, 0.4f), {}});
+  g.add_output(g.reshape(g.transpose(head, {0, 2, 3, 1}), {1, 96, 9}, "rows"), {1, 96, 9});
+  return g;
+}
+
+TEST(ConvRuntime, RunsTensorFlowFormsAsOpenCvDoes) {
+  const fs::path file = test::fresh_dir("conv_runtime") / "tf_forms.onnx";
+  tensorflow_forms(0.f).save(file);
+  const models::ConvNet net = models::read_conv_net(file);
+  EXPECT_EQ(net.input_channels, 3);
+  EXPECT_EQ(net.input_rows, 8);
+  EXPECT_EQ(net.input_cols, 12);
+  vision::ConvRuntime runtime(net);
+  cv::dnn::Net reference = cv::dnn::readNetFromONNX(file.string());
+  cv::Mat input(8, 12, CV_32FC3);
+  cv::randn(input, 0, 1);
+  const int dims[] = {1, 8, 12, 3};
+  reference.setInput(cv::Mat(4, dims, CV_32F, input.ptr<float>()));
+  const cv::Mat expected = reference.forward("rows");
+  const auto& got = runtime.run(input.ptr<float>(), 1, 8, 12);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_LT(max_abs_diff(got[0], {expected.ptr<float>(), expected.ptr<float>() + expected.total()}),
+            1e-4f);
+  // Not all zeros.
+  EXPECT_GT(*std::max_element(got[0].begin(), got[0].end()), 0.1f);
+}
+
+TEST(ConvRuntime, PaddingWithAnythingButZerosIsRefused) {
+  const fs::path file = test::fresh_dir("conv_runtime") / "tf_ones.onnx";
+  tensorflow_forms(1.f).save(file);
+  try {
+    models::read_conv_net(file);
+    FAIL() << "ConstantOfShape of ones was read as zero padding";
+  } catch (const InputError& e) {
+    EXPECT_NE(e.reason().find("is not zeros"), std::string::npos) << e.what();
+  }
+}
+
 TEST(ConvRuntime, ANetWithOtherNodesIsRefusedNamingTheFileAndTheNode) {
   models::OnnxGraph g("with_sigmoid");
   std::mt19937 rng(3);
