@@ -17,6 +17,18 @@ set(TW_PCH_CLI ${TW_PCH_SRC} <CLI/CLI.hpp>)
 # The tests' (owner: tw_test_support): GoogleTest and cpp-httplib on top.
 set(TW_PCH_TESTS ${TW_PCH_SRC} <gtest/gtest.h> <httplib.h>)
 
+# The linker: lld links the twenty-odd executables, each with its debug
+# information, several times faster than GNU ld (docs/DESIGN.md,
+# "Building"); used when the compiler takes -fuse-ld=lld.
+option(TW_LLD "Link with lld when it is installed" ON)
+if(TW_LLD)
+  include(CheckLinkerFlag)
+  check_linker_flag(CXX -fuse-ld=lld TW_HAVE_LLD)
+  if(TW_HAVE_LLD)
+    add_link_options(-fuse-ld=lld)
+  endif()
+endif()
+
 # tw_precompile(TARGET OWNER [HEADERS...]): TARGET reuses OWNER's precompiled
 # headers, or (TARGET == OWNER) makes them.  Nothing when TW_PCH is OFF.
 function(tw_precompile target owner)
@@ -53,18 +65,22 @@ function(tw_module name)
 endfunction()
 
 # tw_test_suite(ROOM [USES_TRENDWATCH] [LIBS target...] [LABELS label...]
-#               [SLOW regex...])
+#               [SLOW regex...] [RUNS_TRENDWATCH regex...])
 # Builds tests/ROOM/*.cpp into test_ROOM (GoogleTest, with tw_test_support)
 # and registers every test with CTest, labelled ROOM.
 #   USES_TRENDWATCH  the suite runs the trendwatch binary or the face models
 #                    it installs: test_ROOM builds after the binary and its
 #                    tests need the `models` fixture.  Without it a suite
 #                    (core, store, ...) builds and runs without either.
-#   SLOW             tests whose name (after "ROOM.") matches one of these
-#                    regular expressions are also labelled `slow`, so that
+#   SLOW             tests of these fixtures (or of these names after "ROOM.";
+#                    regular expressions) are also labelled `slow`, so that
 #                    `ctest -LE slow` runs the quick ones.
+#   RUNS_TRENDWATCH  the few tests of a unit suite that run the binary (names
+#                    matched as for SLOW): only they need the `models`
+#                    fixture, which needs the binary built (`cmake --build`
+#                    of everything, or of `trendwatch` too).
 function(tw_test_suite room)
-  cmake_parse_arguments(ARG "USES_TRENDWATCH" "" "LIBS;LABELS;SLOW" ${ARGN})
+  cmake_parse_arguments(ARG "USES_TRENDWATCH" "" "LIBS;LABELS;SLOW;RUNS_TRENDWATCH" ${ARGN})
   file(GLOB sources CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/${room}/*.cpp)
   if(NOT sources)
     return()
@@ -83,17 +99,31 @@ function(tw_test_suite room)
     TEST_PREFIX "${room}."
     DISCOVERY_TIMEOUT 60
     PROPERTIES ${properties})
+  # The names are known only once test_ROOM is built, so the properties by
+  # name are set by a script that CTest runs after the discovered tests are
+  # added (test_ROOM_TESTS lists them).
+  set(script "")
   if(ARG_SLOW)
-    # Runs in CTest after the discovered tests are added (test_ROOM_TESTS
-    # lists them), since their names are known only once test_ROOM is built.
     string(JOIN "|" slow ${ARG_SLOW})
-    set(script ${CMAKE_CURRENT_BINARY_DIR}/test_${room}_slow.cmake)
-    file(WRITE ${script}
+    string(APPEND script
       "foreach(test IN LISTS test_${room}_TESTS)\n"
-      "  if(test MATCHES [==[^${room}\\.(${slow})]==])\n"
+      "  if(test MATCHES [==[^${room}\\.(${slow})([./]|$)]==])\n"
       "    set_tests_properties(\${test} PROPERTIES LABELS [==[${room};slow;${ARG_LABELS}]==])\n"
       "  endif()\n"
       "endforeach()\n")
-    set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES ${script})
+  endif()
+  if(ARG_RUNS_TRENDWATCH)
+    string(JOIN "|" binary ${ARG_RUNS_TRENDWATCH})
+    string(APPEND script
+      "foreach(test IN LISTS test_${room}_TESTS)\n"
+      "  if(test MATCHES [==[^${room}\\.(${binary})([./]|$)]==])\n"
+      "    set_tests_properties(\${test} PROPERTIES FIXTURES_REQUIRED models)\n"
+      "  endif()\n"
+      "endforeach()\n")
+  endif()
+  if(script)
+    file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/test_${room}_by_name.cmake "${script}")
+    set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES
+                 ${CMAKE_CURRENT_BINARY_DIR}/test_${room}_by_name.cmake)
   endif()
 endfunction()
