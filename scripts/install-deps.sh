@@ -9,7 +9,7 @@ if [[ ${1:-} == --dry-run ]]; then dry_run=true; fi
 
 packages=(
   # build
-  build-essential cmake pkg-config git ca-certificates
+  build-essential cmake lld pkg-config git ca-certificates
   libopencv-dev libonnx-dev libprotobuf-dev protobuf-compiler
   nlohmann-json3-dev libcli11-dev libtomlplusplus-dev libspdlog-dev
   libsqlite3-dev libcurl4-openssl-dev libcpp-httplib-dev libssl-dev libpq-dev
