@@ -107,7 +107,7 @@ function(tw_test_suite room)
     string(JOIN "|" slow ${ARG_SLOW})
     string(APPEND script
       "foreach(test IN LISTS test_${room}_TESTS)\n"
-      "  if(test MATCHES [==[^${room}\\.(${slow})([./]|$)]==])\n"
+      "  if(test MATCHES [==[^${room}\\.(${slow})([./ ]|$)]==])\n"
       "    set_tests_properties(\${test} PROPERTIES LABELS [==[${room};slow;${ARG_LABELS}]==])\n"
       "  endif()\n"
       "endforeach()\n")
@@ -116,7 +116,7 @@ function(tw_test_suite room)
     string(JOIN "|" binary ${ARG_RUNS_TRENDWATCH})
     string(APPEND script
       "foreach(test IN LISTS test_${room}_TESTS)\n"
-      "  if(test MATCHES [==[^${room}\\.(${binary})([./]|$)]==])\n"
+      "  if(test MATCHES [==[^${room}\\.(${binary})([./ ]|$)]==])\n"
       "    set_tests_properties(\${test} PROPERTIES FIXTURES_REQUIRED models)\n"
       "  endif()\n"
       "endforeach()\n")
