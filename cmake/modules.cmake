@@ -1,11 +1,12 @@
 # Precompiled headers (docs/DESIGN.md, "Building").  Three header sets, each
-# compiled once and reused by every target of its kind: a TU then loads the
-# parsed headers instead of parsing ~2-6 s of OpenCV, nlohmann/json, CLI11,
-# GoogleTest and cpp-httplib again.  A reusing target must be compiled with
-# the same options as the owner; extra definitions are harmless as long as
-# the precompiled headers do not look at them (GCC then still uses the .gch;
-# -Winvalid-pch, which CMake adds, warns if it ever does not).
-option(TW_PCH "Precompile the heavy third-party headers" ON)
+# compiled once and reused by every target of its kind.  Off by default: with
+# GCC 12 and -g the .gch files are 160-230 MB, and loading one cost more than
+# parsing the headers did in every file measured but the heaviest test files
+# (a src/ file ~1 CPU-s slower, webhook_test.cpp 2 CPU-s faster).  A reusing
+# target must be compiled with the same options as the owner; extra
+# definitions are harmless as long as the precompiled headers do not look at
+# them (-Winvalid-pch, which CMake adds, warns if a .gch is not used).
+option(TW_PCH "Precompile the heavy third-party headers (slower with GCC 12 -g)" OFF)
 
 # Headers of the src/ rooms (owner: tw_core).
 set(TW_PCH_SRC
