@@ -32,7 +32,11 @@ targets::Target face_target(const std::string& name, Descriptor gallery, float t
 }
 
 DescribedFace face(Descriptor d, Box box = {200, 200, 100, 100}) {
-  return DescribedFace{box, std::move(d), 0, true};
+  DescribedFace f;
+  f.box = box;
+  f.descriptor = std::move(d);
+  f.at_reference = true;
+  return f;
 }
 
 class TargetMatching : public ::testing::Test {
