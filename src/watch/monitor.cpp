@@ -248,7 +248,7 @@ class Monitor {
       fs::path file = sources::fetch_video(ref, cache_dir_, limits);
       scan::ScanResult r = scanner.scan(file, evidence_stem(ref));
 
-      store::ScanResult result;
+      store::FinishedScan result;
       result.video_id = video.id;
       result.worker = owner;
       result.target_set_version = target_set_version_;

@@ -111,7 +111,7 @@ DemoStore make_demo_store(const fs::path& dir) {
   Appearance jesper_talks = appearance("jesper", 0.4, 2.8, 1.6, 0.82f, 0.31f, {52, 12, 70, 80}, 12);
   write_evidence(movie_frame(1.6), jesper_talks, demo.evidence_root / "movie", "jesper-0.4");
   *clock = kNov20 + 2 * kMinute;
-  store::ScanResult scan{demo.movie_video,
+  store::FinishedScan scan{demo.movie_video,
                          "worker-1",
                          "targets-v3",
                          kNov20 + kMinute,
