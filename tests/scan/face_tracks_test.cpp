@@ -8,10 +8,12 @@
 #include <cmath>
 
 #include "scan/aggregate.h"
+#include "scan/face_target.h"
 #include "targets/threshold.h"
 
 using namespace tw;
 using namespace tw::scan;
+using tw::test::face_target;
 
 namespace {
 
@@ -29,15 +31,6 @@ Descriptor at_angle(float a) {
 // The angle at which a unit descriptor is `distance` from at_angle(0).
 float angle_for(float distance) {
   return 2.f * std::asin(distance / 2.f);
-}
-
-targets::Target face_target(const std::string& name, Descriptor gallery, float threshold) {
-  targets::Target t;
-  t.name = name;
-  t.kind = targets::TargetKind::face;
-  t.descriptors = {std::move(gallery)};
-  t.threshold = threshold;
-  return t;
 }
 
 DescribedFace face(float distance_from_target, Box box, float width_quality = 120) {
