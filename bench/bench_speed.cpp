@@ -4,6 +4,8 @@
 // groups of strangers), static and moving, one 0.6 s cameo per clip.  In one
 // run it measures, over the same clips:
 //   (a) decode only: the sampler alone (grab every frame, retrieve 5 per s);
+//   (a2) ffmpeg decoding every frame of each clip with 2 threads (`ffmpeg
+//       -threads 2 -i CLIP -f null -`, one clip at a time);
 //   (b) naive: the exhaustive reference path, one video on one thread;
 //   (c) optimized: the default scan path, as `trendwatch scan` runs it (one
 //       video per core, one inference thread each: 2 threads on 2 cores);
@@ -394,6 +396,20 @@ int main(int argc, char** argv) {
     for (double d : durations) video += d;
     double decode_rate = video / decode_wall;
 
+    // (a2) ffmpeg decoding every frame of each clip on both cores (the
+    // program, `-threads 2`, one clip at a time): issue 21's yardstick.
+    start = Clock::now();
+    for (const fs::path& clip : clips) {
+      test::RunResult r =
+          test::run_program({"ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-threads",
+                             "2", "-i", clip.string(), "-map", "0:v", "-f", "null", "-"},
+                            {}, 600);
+      if (r.exit_code != 0)
+        throw std::runtime_error("ffmpeg failed on " + clip.string() + ": " + r.err);
+    }
+    const double ffmpeg_wall = since(start);
+    const double ffmpeg_rate = video / ffmpeg_wall;
+
     // (c) optimized, the default path.
     scan::ScanOptions fast_options;
     fast_options.fps = fps;
@@ -402,17 +418,22 @@ int main(int argc, char** argv) {
     fast_options.approximate = args.has("--approximate");
     PathRun fast = scan_all(clips, targets, fast_options, jobs);
 
-    json out = {{"clips", json::array()},
-                {"video_seconds", video},
-                {"sample_fps", fps},
-                {"threads", threads},
-                {"jobs", jobs},
-                {"min_face", min_face},
-                {"approximate", fast_options.approximate},
-                {"hardware_threads", std::thread::hardware_concurrency()},
-                {"decode_only", {{"wall", decode_wall}, {"video_s_per_wall_s", decode_rate}}},
-                {"optimized", fast.to_json()},
-                {"ratio_optimized_to_decode", fast.video / fast.wall / decode_rate}};
+    json out = {
+        {"clips", json::array()},
+        {"video_seconds", video},
+        {"sample_fps", fps},
+        {"threads", threads},
+        {"jobs", jobs},
+        {"min_face", min_face},
+        {"approximate", fast_options.approximate},
+        {"hardware_threads", std::thread::hardware_concurrency()},
+        {"decode_only", {{"wall", decode_wall}, {"video_s_per_wall_s", decode_rate}}},
+        {"ffmpeg_decode_2_threads", {{"wall", ffmpeg_wall}, {"video_s_per_wall_s", ffmpeg_rate}}},
+        {"optimized", fast.to_json()},
+        {"ratio_optimized_to_decode", fast.video / fast.wall / decode_rate},
+        // Wall time of the default scan over ffmpeg's on 2 threads
+        // (the goal: at most 1.25).
+        {"optimized_time_over_ffmpeg_2_threads", fast.wall / ffmpeg_wall}};
     PathRun slow;
     if (naive) {
       scan::ScanOptions naive_options = fast_options;

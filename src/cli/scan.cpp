@@ -49,6 +49,7 @@ struct ScanArgs {
   std::optional<int> min_frames;
   int max_gap = 2;
   bool exhaustive = false;
+  std::string decide = "track";
   int threads = 0;
   std::optional<float> min_face;
   bool first_hit = false;
@@ -69,6 +70,14 @@ bool is_url(const std::string& s) {
 }
 
 json appearance_json(const tw::Appearance& a) {
+  // Face appearances decided per face track; null when decided frame by frame.
+  json track = nullptr;
+  if (a.tracks > 0)
+    track = {{"tracks", a.tracks},
+             {"frames", a.track_frames},
+             {"matched_frames", a.matched_frames},
+             {"template_score", rounded(a.template_score)},
+             {"template_distance", rounded(a.template_distance)}};
   json evidence = nullptr;
   if (!a.evidence_frame.empty() || !a.evidence_crop.empty())
     evidence = {{"frame", a.evidence_frame}, {"crop", a.evidence_crop}};
@@ -84,6 +93,7 @@ json appearance_json(const tw::Appearance& a) {
             {"width", rounded(a.box.width, 1)},
             {"height", rounded(a.box.height, 1)}}},
           {"frames", a.frames},
+          {"track", track},
           {"evidence", evidence}};
 }
 
@@ -240,6 +250,8 @@ int run_scan(const ScanArgs& args) {
   tw::scan::ScanOptions options = tw::scan::scan_options_from(config);
   options.aggregation.max_gap = std::max(0, args.max_gap);
   options.exhaustive = args.exhaustive;
+  options.decide =
+      args.decide == "frame" ? tw::scan::FaceDecision::frame : tw::scan::FaceDecision::track;
   options.first_hit = args.first_hit;
   options.threads = tw::scan::share_cores(jobs, args.threads);
   if (!args.evidence.empty()) options.evidence_dir = args.evidence;
@@ -380,6 +392,11 @@ const tw::cli::CommandRegistration registration{
           ->capture_default_str();
       sub->add_flag("--exhaustive", args->exhaustive,
                     "Reference path: every sampled frame fully processed on one thread");
+      sub->add_option("--decide", args->decide,
+                      "How face targets are decided: per face track (its template and best "
+                      "frames), or each sampled frame alone (docs/threshold.md)")
+          ->check(CLI::IsMember({"track", "frame"}))
+          ->capture_default_str();
       sub->add_option("--threads", args->threads,
                       "Inference threads per video (0: all cores for one video, an equal "
                       "share of them per job with --jobs)");

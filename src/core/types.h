@@ -58,15 +58,22 @@ struct VideoRef {
 // A target on screen during [start, end] seconds of a video.
 struct Appearance {
   std::string target;
-  double start = 0;            // seconds
-  double end = 0;              // seconds, >= start
-  double best_time = 0;        // the sampled frame with the best score
-  float best_score = 0;        // similarity in [0,1]; higher is surer
-  float best_distance = 0;     // descriptor distance for faces (lower is closer)
-  Box box;                     // in the best frame
-  int frames = 0;              // sampled frames that matched
-  std::string evidence_frame;  // path of the annotated best frame, when written
-  std::string evidence_crop;   // path of the crop, when written
+  double start = 0;         // seconds
+  double end = 0;           // seconds, >= start
+  double best_time = 0;     // the sampled frame with the best score
+  float best_score = 0;     // similarity in [0,1]; higher is surer
+  float best_distance = 0;  // descriptor distance for faces (lower is closer)
+  Box box;                  // in the best frame
+  int frames = 0;           // sampled frames that matched
+  // Face appearances decided per face track (issue 21); all 0 when decided
+  // frame by frame (scan --decide frame) and for other kinds of target.
+  int tracks = 0;               // matched face tracks merged into it
+  int track_frames = 0;         // sampled frames of those tracks (first to last seen)
+  int matched_frames = 0;       // of their described frames, those matching on their own
+  float template_score = 0;     // the best track's template score (as best_score)
+  float template_distance = 0;  // and its distance
+  std::string evidence_frame;   // path of the annotated best frame, when written
+  std::string evidence_crop;    // path of the crop, when written
 };
 
 }  // namespace tw

@@ -44,6 +44,21 @@ struct AppearanceEvidence {
   std::vector<Descriptor> descriptors;  // faces: of every matched frame's face
 };
 
+// One target's hits over a run of sampled frames decided together: a face
+// track that matched (scan/face_tracks.h).  Gaps inside it do not split it.
+struct HitSpan {
+  std::int64_t first_index = 0, last_index = 0;
+  double first_time = 0, last_time = 0;
+  int frames = 0;  // sampled frames of the run its face was seen on
+  FrameHit best;   // best.target: the target
+  double best_time = 0;
+  cv::Mat best_frame;  // may be empty
+  std::vector<Descriptor> descriptors;
+  // The track's figures (Appearance::matched_frames, template_*).
+  int matched_frames = 0;
+  float template_score = 0, template_distance = 0;
+};
+
 class AppearanceAggregator {
  public:
   // sample_period: seconds between sampled frames.  keep_pixels: hold the
@@ -55,6 +70,10 @@ class AppearanceAggregator {
   // when a hit improves an appearance's best and keep_pixels is set).
   void add_frame(std::int64_t sample_index, double time, const std::vector<FrameHit>& hits,
                  const cv::Mat& frame);
+  // A run of hits decided together, in any order with respect to
+  // add_frame (a track is decided when it ends).  Runs and frame hits of
+  // one target that are within max_gap of each other become one appearance.
+  void add_span(HitSpan span);
   // True once an appearance has the hits it needs to be reported (min_frames):
   // what an alert-only scan (--first-hit) waits for.
   bool has_confirmed() const;
@@ -62,18 +81,20 @@ class AppearanceAggregator {
   std::vector<AppearanceEvidence> finish(double duration);
 
  private:
+  // An appearance being built, or a piece of one (before finish() merges
+  // the pieces of a target that are close in time).
   struct Open {
     AppearanceEvidence evidence;
-    std::int64_t last_hit_index = 0;
+    std::int64_t first_hit_index = 0, last_hit_index = 0;
     double last_hit_time = 0;
   };
-  void close(Open& open);
+  bool enough(const Open& open) const;
 
   AggregationOptions options_;
   double sample_period_;
   bool keep_pixels_;
   std::map<std::string, Open> open_;
-  std::vector<AppearanceEvidence> closed_;
+  std::vector<Open> pieces_;  // closed runs of frame hits, and spans
 };
 
 }  // namespace tw::scan

@@ -171,8 +171,16 @@ std::vector<DescribedFace> FaceDecider::decide(const cv::Mat& frame,
     described[face.input] = std::move(face);
   }
   for (std::size_t i = 0; i < detected.size(); ++i)
-    if (track_of[i] >= 0 && detected[i].width >= min_face_px_)
-      described[i] = DescribedFace{detected[i], tracker.descriptor(track_of[i]), i, !proposals};
+    if (track_of[i] >= 0 && detected[i].width >= min_face_px_) {
+      DescribedFace face;
+      face.box = detected[i];
+      face.descriptor = tracker.descriptor(track_of[i]);
+      face.input = i;
+      face.at_reference = !proposals;
+      face.reused = true;
+      face.quality.width = detected[i].width;
+      described[i] = std::move(face);
+    }
 
   std::vector<DescribedFace> out;
   std::vector<Box> kept_boxes;

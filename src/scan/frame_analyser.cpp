@@ -31,12 +31,21 @@ std::vector<DescribedFace> FrameAnalyser::describe_faces(const cv::Mat& frame, i
   if (tracker) {
     for (const auto& d : detections) boxes.push_back(d.box);
     const bool proposals = detector_input < finder_.reference_input();
-    return decider_.decide(frame, boxes, *tracker, proposals, work);
+    std::vector<DescribedFace> faces = decider_.decide(frame, boxes, *tracker, proposals, work);
+    for (DescribedFace& face : faces) face.quality.detector_score = detections[face.input].score;
+    return faces;
   }
+  std::vector<float> scores;
   for (const auto& d : detections)
-    if (d.box.width >= options_.min_face_px) boxes.push_back(d.box);
+    if (d.box.width >= options_.min_face_px) {
+      boxes.push_back(d.box);
+      scores.push_back(d.score);
+    }
   std::vector<DescribedFace> faces = describer_.describe(frame, boxes, work.timings);
-  for (DescribedFace& face : faces) face.at_reference = true;
+  for (DescribedFace& face : faces) {
+    face.at_reference = true;
+    face.quality.detector_score = scores[face.input];
+  }
   work.embedded += static_cast<std::int64_t>(faces.size());
   return faces;
 }
@@ -46,9 +55,8 @@ FrameAnalysis FrameAnalyser::analyse(const cv::Mat& frame, int detector_input, F
   FrameAnalysis analysis;
   FaceDecider::Work work{timings};
   if (matchers_.scans_faces()) {
-    const std::vector<DescribedFace> faces =
-        describe_faces(frame, detector_input, tracker, analysis, work);
-    analysis.frame.hits = matchers_.face_hits(frame, faces, timings);
+    analysis.described = describe_faces(frame, detector_input, tracker, analysis, work);
+    analysis.frame.hits = matchers_.face_hits(frame, analysis.described, timings);
   }
   matchers_.add_frame_hits(frame, analysis.frame.hits, timings);
   // Approximate decisions are not the reference's to begin with: no held

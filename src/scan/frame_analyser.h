@@ -8,9 +8,9 @@
 //             scan/face_decisions.h   (optimized path) re-use, confirmation, doubt
 //   match     scan/target_matchers.h  faces and pixels -> the frame's hits
 //
-// A stage that decides whole face tracks (issue 21) would take the faces
-// from describe_faces() and hand its decisions to the aggregator in place
-// of match's per-frame face hits.
+// The face track stage (scan/face_tracks.h) takes the described faces
+// (FrameAnalysis::described) and hands its decisions to the aggregator in
+// place of match's per-frame face hits.
 #include <opencv2/core.hpp>
 
 #include <vector>
@@ -35,6 +35,8 @@ class FrameAnalyser {
   // cannot be loaded.
   FrameAnalyser(const models::ModelDir& models, const std::vector<targets::Target>& targets,
                 const ScanOptions& options);
+
+  const TargetMatchers& matchers() const { return matchers_; }
 
   // The detector input for a video: the reference's on the exhaustive
   // path, else the smallest that still finds options.smallest_face_px.

@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "media/video.h"
+#include "scan/face_describer.h"
 #include "scan/face_tracker.h"
 #include "scan/hold_back.h"
 #include "scan/scene_gate.h"
@@ -23,6 +24,9 @@ namespace tw::scan {
 struct FrameAnalysis {
   AnalysedFrame frame;     // its hits, and whether they may flip
   std::int64_t faces = 0;  // faces detected on it
+  // Its matchable faces as described (re-used descriptors included), for
+  // the face track stage (scan/face_tracks.h).
+  std::vector<DescribedFace> described;
   // Faces landmarked and embedded on it (not re-used), and re-detected at
   // the reference scale (ScanResult counts them once, not per re-use).
   std::int64_t faces_embedded = 0;

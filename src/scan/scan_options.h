@@ -62,10 +62,49 @@ class Cancelled : public std::runtime_error {
   explicit Cancelled(const std::string& input) : std::runtime_error(input + ": scan cancelled") {}
 };
 
+// How a whole track is decided against a target of threshold T
+// (docs/threshold.md, "Face tracks").  On the TikTok-like clip set the
+// template alone does not separate: averaging removes a face's frame to
+// frame noise, so the template of a stranger whose frames vary a lot came
+// as close as 0.508 while every frame stayed beyond 0.54.  The best frames
+// separate (the enrolled people's tracks at most 0.537, strangers' at
+// least 0.541): a track matches when its template is within T and the
+// mean of its two best frames within T - 0.01.
+struct TrackRule {
+  // The template (weighted mean of unit descriptors) within T + this of
+  // the target's gallery.
+  float template_margin = 0.f;
+  // ...and the mean of the track's `best_frames` lowest per-frame
+  // distances within T + this.
+  float best_frames_margin = -0.01f;
+  int best_frames = 2;
+};
+
+struct FaceTrackOptions {
+  TrackRule rule;
+  // Sampled frames a track may go unseen and still be continued (a head
+  // turn, a missed detection): 2 at 5 fps, as the aggregator's max_gap.
+  int max_missed = 2;
+  float min_iou = 0.3f;
+  // Without overlap, a face whose centre is within this many box widths of
+  // the track's last centre, at a similar size, continues it.
+  float max_centre_step = 0.75f;
+  // Consecutive descriptors of one face on screen differ by < 0.1 (bench
+  // clips); two people by > 0.45 (docs/threshold.md).
+  float max_descriptor_step = 0.4f;
+};
+
+// How face targets are decided: per face track (the default), or each
+// sampled frame alone (the rule before issue 21, kept for tests,
+// benchmarks and calibration: `scan --decide frame`).
+enum class FaceDecision { track, frame };
+
 struct ScanOptions {
   double fps = 5;                  // sampled frames per second of video
   std::optional<float> threshold;  // overrides every face target's threshold
   AggregationOptions aggregation;
+  FaceDecision decide = FaceDecision::track;
+  FaceTrackOptions tracks;  // decide == track
   bool exhaustive = false;
   int threads = 0;  // inference threads (cv::setNumThreads, which XNNPACK follows); 0: as set
   std::size_t queue_capacity = 4;  // sampled frames decoded ahead

@@ -75,8 +75,19 @@ ScanResult Scanner::Impl::scan(const fs::path& video, const std::string& input) 
   // aggregate: each sampled frame's hits, in sample order.  A frame that
   // re-uses an analysed frame's hits counts its faces too.  `stop` once
   // first_hit is satisfied.
-  AppearanceAggregator aggregator(options.aggregation, feed.sample_period(),
-                                  !options.evidence_dir.empty());
+  const bool keep_pixels = !options.evidence_dir.empty();
+  AppearanceAggregator aggregator(options.aggregation, feed.sample_period(), keep_pixels);
+  // decide == track: face targets are decided per face track; their
+  // per-frame hits still steer the schedule, but not the appearances.
+  const TargetMatchers& matchers = analyser.matchers();
+  std::optional<FaceTracks> tracks;
+  if (options.decide == FaceDecision::track && !matchers.face_target_names().empty())
+    tracks.emplace(matchers.faces(), matchers.face_target_names(), options.tracks, keep_pixels);
+  auto take_decided_tracks = [&] {
+    for (TrackOutcome& outcome : tracks->take_decided())
+      aggregator.add_span(std::move(outcome.span));
+  };
+  std::vector<FrameHit> frame_hits;
   double last_time = 0;
   bool stop = false;
   auto emit = [&](std::int64_t index, const media::SampledFrame& frame,
@@ -87,10 +98,21 @@ ScanResult Scanner::Impl::scan(const fs::path& video, const std::string& input) 
       result.faces_embedded += analysis.faces_embedded;
       result.faces_confirmed += analysis.faces_confirmed;
     }
-    aggregator.add_frame(index, frame.time, analysis.frame.hits, frame.bgr);
+    if (tracks) {
+      tracks->add_frame(index, frame.time, analysis.described, reused, frame.bgr);
+      take_decided_tracks();
+      frame_hits.clear();
+      for (const FrameHit& hit : analysis.frame.hits)
+        if (!matchers.is_face_target(hit.target)) frame_hits.push_back(hit);
+      aggregator.add_frame(index, frame.time, frame_hits, frame.bgr);
+    } else {
+      aggregator.add_frame(index, frame.time, analysis.frame.hits, frame.bgr);
+    }
     last_time = frame.time;
     if (options.progress) options.progress(frame.time, info.duration);
-    if (options.first_hit && aggregator.has_confirmed()) stop = true;
+    if (options.first_hit && (aggregator.has_confirmed() ||
+                              (tracks && tracks->has_open_match(options.aggregation.min_frames))))
+      stop = true;
   };
 
   // gate + schedule, then detect -> describe -> match per analysed frame.
@@ -125,6 +147,12 @@ ScanResult Scanner::Impl::scan(const fs::path& video, const std::string& input) 
   result.timings.decode = feed.decode_seconds();
   result.duration = info.duration > 0 ? info.duration : last_time + feed.sample_period();
   if (feed.truncated()) result.error = breaks_off_at(last_time);
+
+  if (tracks) {
+    tracks->finish();
+    take_decided_tracks();
+    result.face_tracks = tracks->history();
+  }
 
   // The appearances, and their evidence.
   std::vector<AppearanceEvidence> found = aggregator.finish(result.duration);

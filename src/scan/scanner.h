@@ -29,6 +29,7 @@
 #include "core/types.h"
 #include "models/model_dir.h"
 #include "scan/face_finder.h"
+#include "scan/face_tracks.h"
 #include "scan/scan_options.h"
 #include "targets/target.h"
 
@@ -50,6 +51,9 @@ struct ScanResult {
   int detector_input = 0;      // the detector's input size used for this video
   bool stopped_early = false;  // first_hit: stopped at the first confident appearance
   std::vector<Appearance> appearances;
+  // decide == track: every face track, matched or not, in the order they
+  // ended (for calibration and tests).
+  std::vector<DecidedTrack> face_tracks;
   StageTimings timings;
   // Set when the video broke off midway: the appearances up to there are
   // kept, and the command still reports an error for this input.

@@ -38,6 +38,11 @@ TargetMatchers::TargetMatchers(const models::ModelDir& models,
   }
 }
 
+bool TargetMatchers::is_face_target(const std::string& name) const {
+  return std::find(face_target_names_.begin(), face_target_names_.end(), name) !=
+         face_target_names_.end();
+}
+
 bool TargetMatchers::scans_faces() const {
   const bool only_other_kinds = !images_.empty() || !classifiers_.empty();
   return !faces_.targets().empty() || classifiers_.wants_faces() || !only_other_kinds;

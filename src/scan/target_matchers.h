@@ -37,6 +37,7 @@ class TargetMatchers {
   // classifier targets.
   const std::vector<std::string>& face_target_names() const { return face_target_names_; }
   const std::vector<std::string>& classifier_names() const { return classifier_names_; }
+  bool is_face_target(const std::string& name) const;
   // Some target needs faces described: a face target, a face-backbone
   // classifier, or no target of another kind either.
   bool scans_faces() const;

@@ -89,3 +89,34 @@ TEST(ScanSpeedCli, ApproximateFindsTheFaceAndIsNotForTheReferencePath) {
   EXPECT_NE(bad.err.find("--approximate"), std::string::npos) << bad.err;
   EXPECT_NE(bad.err.find("--exhaustive"), std::string::npos) << bad.err;
 }
+
+// Track decisions (the default) report each appearance's track figures;
+// `--decide frame` decides each frame alone and reports none.
+TEST(ScanSpeedCli, DecideTrackReportsTheTrackAndDecideFrameDoesNot) {
+  fs::path cut = test::make_clip(test::cut_right_after_a_face_appears().spec);
+  test::RunResult r = test::run_in(anne_home(), {"scan", cut.string(), "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto lines = test::json_lines(r.out);
+  ASSERT_EQ(lines.size(), 1u);
+  ASSERT_EQ(lines[0]["appearances"].size(), 1u);
+  const json& a = lines[0]["appearances"][0];
+  ASSERT_TRUE(a["track"].is_object()) << a.dump();
+  EXPECT_EQ(a["track"]["tracks"], 1);
+  EXPECT_EQ(a["track"]["frames"], a["frames"]);
+  EXPECT_GE(a["track"]["matched_frames"].get<int>(), 1);
+  EXPECT_LE(a["track"]["matched_frames"].get<int>(), a["frames"].get<int>());
+  EXPECT_GT(a["track"]["template_score"].get<double>(), 0.5);
+  EXPECT_LT(a["track"]["template_distance"].get<double>(), 0.55);
+
+  test::RunResult f =
+      test::run_in(anne_home(), {"scan", cut.string(), "--decide", "frame", "--format", "json"});
+  ASSERT_EQ(f.exit_code, 0) << f.err;
+  auto frame_lines = test::json_lines(f.out);
+  ASSERT_EQ(frame_lines.size(), 1u);
+  ASSERT_EQ(frame_lines[0]["appearances"].size(), 1u);
+  EXPECT_TRUE(frame_lines[0]["appearances"][0]["track"].is_null());
+
+  test::RunResult bad = test::run_in(anne_home(), {"scan", cut.string(), "--decide", "clip"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--decide"), std::string::npos) << bad.err;
+}

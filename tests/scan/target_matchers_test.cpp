@@ -6,11 +6,13 @@
 
 #include <gtest/gtest.h>
 
+#include "scan/face_target.h"
 #include "scan/scan_fixture.h"
 #include "targets/threshold.h"
 
 using namespace tw;
 using namespace tw::scan;
+using tw::test::face_target;
 
 namespace {
 
@@ -22,17 +24,12 @@ Descriptor at(float x, float y) {
   return d;
 }
 
-targets::Target face_target(const std::string& name, Descriptor gallery, float threshold) {
-  targets::Target t;
-  t.name = name;
-  t.kind = targets::TargetKind::face;
-  t.descriptors = {std::move(gallery)};
-  t.threshold = threshold;
-  return t;
-}
-
 DescribedFace face(Descriptor d, Box box = {200, 200, 100, 100}) {
-  return DescribedFace{box, std::move(d), 0, true};
+  DescribedFace f;
+  f.box = box;
+  f.descriptor = std::move(d);
+  f.at_reference = true;
+  return f;
 }
 
 class TargetMatching : public ::testing::Test {
