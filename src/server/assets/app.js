@@ -373,7 +373,10 @@ function trendChart(report) {
     const w = Math.max(xOf(Math.max(to, from + step)) - x, 3);
     surges.appendChild(svg('rect', { class: 'surge', x: x, y: top, width: w, height: plotH,
       'data-surge': s.id }, svg('title', {}, 'surge: ' + s.reason)));
-    surges.appendChild(svg('text', { class: 'surge-label', x: x + 3, y: top + 12 }, s.ended_at ? 'surge' : 'surge (open)'));
+    // Labelled inside its span, from the side with room (an open surge is at the right edge).
+    const fromRight = x + w > left + plotW * 0.8;
+    surges.appendChild(svg('text', { class: 'surge-label', x: fromRight ? x - 3 : x + 3, y: top + 26,
+      'text-anchor': fromRight ? 'end' : 'start' }, s.ended_at ? 'surge' : 'surge (open)'));
   }
   chart.appendChild(surges);
 
