@@ -14,7 +14,9 @@ struct Alert {
   std::string id;    // the appearance id: receivers dedupe on it
   std::string text;  // one line, Slack-compatible
   std::string json;  // {"id","text","target","video":{...},"start","end","score","evidence"}
-  store::AppearanceRecord record;
+  store::AppearanceRecord record;                 // appearance alerts
+  std::string type = store::kAppearanceDelivery;  // "appearance" | "trend"
+  std::optional<store::SurgeRecord> surge;        // trend alerts (alerts/trend_alert.h)
 };
 
 // Untrusted strings (title, author, url) go into the JSON verbatim; in `text`

@@ -1,5 +1,7 @@
 #include <openssl/evp.h>
 
+#include <nlohmann/json.hpp>
+
 #include <ctime>
 #include <filesystem>
 
@@ -46,6 +48,49 @@ std::string mail_body(const Alert& alert) {
   return body;
 }
 
+// A trend alert's body: the one-line reason, then the figures and the
+// window's most viewed videos, from the payload as sent to the other sinks.
+std::string trend_mail_body(const Alert& alert) {
+  const nlohmann::json payload = nlohmann::json::parse(alert.json, nullptr, false);
+  auto text = [&](const char* key) {
+    if (!payload.is_object() || !payload.contains(key)) return std::string();
+    const auto& value = payload[key];
+    return value.is_string() ? value.get<std::string>() : value.dump();
+  };
+  const store::SurgeRecord& s = *alert.surge;
+  std::string body;
+  body += "Target:   " + s.target + "\r\n";
+  body += "Why:      " + s.reason + "\r\n";
+  body += "Window:   the last " + text("window") + " (" + text("window_start") + " to " +
+          text("window_end") + ")\r\n";
+  body += "Videos:   " + std::to_string(s.videos) + " (about " + text("expected") +
+          " expected from the past " + text("baseline") + ")\r\n";
+  body += "Views:    " + std::to_string(s.views) + "\r\n";
+  if (payload.is_object() && payload.contains("top_videos") && payload["top_videos"].is_array() &&
+      !payload["top_videos"].empty()) {
+    body += "\r\nMost viewed videos in the window:\r\n";
+    for (const auto& v : payload["top_videos"]) {
+      const auto field = [&](const char* key) {
+        return v.contains(key) && v[key].is_string() ? v[key].get<std::string>() : std::string();
+      };
+      const std::string views =
+          v.contains("views") && v["views"].is_number() ? v["views"].dump() : "unknown";
+      body += "- " + field("title") + " by " + field("author") + " (" + views + " views) " +
+              field("url") + "\r\n";
+    }
+  }
+  const std::string dashboard = text("dashboard");
+  if (!dashboard.empty() && dashboard != "null") body += "\r\nTrend page: " + dashboard + "\r\n";
+  body += "Alert id: " + alert.id + "\r\n";
+  return body;
+}
+
+std::string mail_subject(const Alert& alert) {
+  if (alert.surge) return "[trendwatch] " + alert.surge->target + " is surging";
+  return "[trendwatch] " + alert.record.appearance.target + " in \"" + alert.record.video.title +
+         "\"";
+}
+
 class EmailSink final : public Sink {
  public:
   explicit EmailSink(const SinkConfig& config) : Sink(config.name), config_(config) {}
@@ -62,14 +107,13 @@ class EmailSink final : public Sink {
     for (const auto& address : config_.to) to += (to.empty() ? "" : ", ") + address;
     append(headers, "To: " + to);
     append(headers, "Message-ID: <" + alert.id + "@trendwatch>");
-    append(headers, "Subject: " + encoded_header_value("[trendwatch] " + a.target + " in \"" +
-                                                       alert.record.video.title + "\""));
+    append(headers, "Subject: " + encoded_header_value(mail_subject(alert)));
     CurlList recipients;
     for (const auto& address : config_.to) append(recipients, "<" + address + ">");
 
     CurlMime mime(curl_mime_init(c));
     curl_mimepart* text = curl_mime_addpart(mime.get());
-    std::string body = mail_body(alert);
+    std::string body = alert.surge ? trend_mail_body(alert) : mail_body(alert);
     curl_mime_data(text, body.data(), body.size());
     curl_mime_type(text, "text/plain; charset=utf-8");
     curl_mime_encoder(text, "quoted-printable");

@@ -1,5 +1,7 @@
 #include "alerts/outbox.h"
 
+#include "alerts/trend_alert.h"
+
 #include <spdlog/spdlog.h>
 
 #include <map>
@@ -16,12 +18,34 @@ std::vector<std::string> Outbox::sink_names() const {
   return names;
 }
 
+std::vector<std::string> Outbox::sink_names(const std::string& type) const {
+  std::vector<std::string> names;
+  for (const auto& sink : sinks_)
+    if (sink->takes(type)) names.push_back(sink->name());
+  return names;
+}
+
+Alert Outbox::make(const store::DeliveryRecord& delivery) const {
+  if (delivery.kind == store::kTrendDelivery) {
+    std::optional<store::SurgeRecord> surge = store_.surge(delivery.appearance_id);
+    if (!surge) throw DeliveryError("surge " + delivery.appearance_id + " is gone");
+    return make_trend_alert(*surge);
+  }
+  if (delivery.kind != store::kAppearanceDelivery)
+    throw DeliveryError("alerts of kind '" + delivery.kind + "' are not sent by this outbox");
+  std::optional<store::AppearanceRecord> record = store_.appearance(delivery.appearance_id);
+  if (!record) throw DeliveryError("appearance " + delivery.appearance_id + " is gone");
+  return make_alert(*record);
+}
+
 DeliveryReport Outbox::deliver_due(int limit) {
   DeliveryReport report;
   std::map<std::string, Sink*> by_name;
   for (const auto& sink : sinks_) by_name[sink->name()] = sink.get();
   std::set<std::string> failing;
-  std::map<std::string, Alert> alerts;  // an appearance goes to several sinks
+  // An alert goes to several sinks; an appearance and a surge never share an id
+  // in practice, but the kind is part of the key all the same.
+  std::map<std::pair<std::string, std::string>, Alert> alerts;
   for (const store::DeliveryRecord& delivery : store_.due_deliveries(sink_names(), limit)) {
     if (failing.count(delivery.sink)) {
       ++report.skipped;
@@ -29,17 +53,9 @@ DeliveryReport Outbox::deliver_due(int limit) {
     }
     Sink* sink = by_name.at(delivery.sink);
     try {
-      // Trend alerts are not made here yet: such a delivery fails (and backs
-      // off) rather than being taken for an appearance with the same id.
-      if (delivery.kind != store::kAppearanceDelivery) {
-        throw DeliveryError("alerts of kind '" + delivery.kind + "' are not sent by this outbox");
-      }
-      auto cached = alerts.find(delivery.appearance_id);
-      if (cached == alerts.end()) {
-        std::optional<store::AppearanceRecord> record = store_.appearance(delivery.appearance_id);
-        if (!record) throw DeliveryError("appearance " + delivery.appearance_id + " is gone");
-        cached = alerts.emplace(delivery.appearance_id, make_alert(*record)).first;
-      }
+      const auto key = std::make_pair(delivery.kind, delivery.appearance_id);
+      auto cached = alerts.find(key);
+      if (cached == alerts.end()) cached = alerts.emplace(key, make(delivery)).first;
       sink->send(cached->second);
     } catch (const std::exception& e) {
       // The send failed (or the alert could not be made): back off.  A store

@@ -1,6 +1,7 @@
 #pragma once
 // The outbox: alerts are rows in the store (one pending delivery per
-// appearance and sink, written in the same transaction as the scan), and
+// appearance and sink, written in the same transaction as the scan; one per
+// surge and sink, written with the surge), and
 // deliver_due() sends the ones whose time has come.  See docs/alerts.md for
 // the guarantee: at least once per sink, and in practice once, because a
 // delivery is marked right after its send; only a crash between the two
@@ -26,8 +27,12 @@ class Outbox {
   // The store must outlive the outbox.
   Outbox(store::Store& store, std::vector<std::unique_ptr<Sink>> sinks);
 
-  // The names to pass in store::FinishedScan::sinks.
+  // Every sink's name.
   std::vector<std::string> sink_names() const;
+  // The sinks that take alerts of `type` ("appearance" | "trend",
+  // AlertConfig::types): the names to pass in store::FinishedScan::sinks
+  // (appearances) and to Store::start_surge (trends).
+  std::vector<std::string> sink_names(const std::string& type) const;
 
   // Sends up to `limit` due deliveries, each through its sink, and records the
   // outcome.  A sink that fails is not tried again in the same round (a
@@ -36,6 +41,9 @@ class Outbox {
   DeliveryReport deliver_due(int limit = 100);
 
  private:
+  // The alert a delivery announces; DeliveryError when it is gone.
+  Alert make(const store::DeliveryRecord& delivery) const;
+
   store::Store& store_;
   std::vector<std::unique_ptr<Sink>> sinks_;
 };

@@ -1,5 +1,6 @@
 #include "alerts/sink.h"
 
+#include <algorithm>
 #include <iostream>
 #include <set>
 
@@ -13,9 +14,13 @@ bool has_line_break(const std::string& s) {
   return s.find_first_of("\r\n") != std::string::npos;
 }
 
-}  // namespace
+std::unique_ptr<Sink> with_types(std::unique_ptr<Sink> sink,
+                                 const std::vector<std::string>& types) {
+  sink->set_types(types);
+  return sink;
+}
 
-std::unique_ptr<Sink> make_sink(const SinkConfig& config) {
+std::unique_ptr<Sink> make_sink_of_kind(const SinkConfig& config) {
   std::string name = config.name.empty() ? config.kind : config.name;
   std::string where = "alert " + name;
   if (config.timeout.count() <= 0) throw InputError(where, "timeout must be positive");
@@ -51,6 +56,21 @@ std::unique_ptr<Sink> make_sink(const SinkConfig& config) {
                    "unknown alert kind \"" + config.kind + "\" (console, webhook, email, command)");
 }
 
+}  // namespace
+
+bool Sink::takes(const std::string& type) const {
+  return std::find(types_.begin(), types_.end(), type) != types_.end();
+}
+
+std::unique_ptr<Sink> make_sink(const SinkConfig& config) {
+  const std::string name = config.name.empty() ? config.kind : config.name;
+  for (const std::string& type : config.types)
+    if (type != store::kAppearanceDelivery && type != store::kTrendDelivery)
+      throw InputError("alert " + name,
+                       "unknown alert type \"" + type + "\" in types (appearance, trend)");
+  return with_types(make_sink_of_kind(config), config.types);
+}
+
 SinkConfig sink_config(const AlertConfig& alert) {
   SinkConfig config;
   config.kind = std::string(to_string(alert.kind));
@@ -61,6 +81,7 @@ SinkConfig sink_config(const AlertConfig& alert) {
   config.to = alert.to;
   config.command = alert.command;
   config.timeout = alert.timeout;
+  config.types = alert.types;
   return config;
 }
 
@@ -73,9 +94,11 @@ std::vector<std::unique_ptr<Sink>> make_sinks(const std::vector<AlertConfig>& al
   std::vector<std::unique_ptr<Sink>> sinks;
   std::set<std::string> names;
   for (const AlertConfig& alert : alerts) {
-    auto sink = alert.kind == AlertKind::console
-                    ? make_console_sink(alert.name.empty() ? "console" : alert.name, console)
-                    : make_sink(sink_config(alert));
+    auto sink =
+        alert.kind == AlertKind::console
+            ? with_types(make_console_sink(alert.name.empty() ? "console" : alert.name, console),
+                         alert.types)
+            : make_sink(sink_config(alert));
     if (!names.insert(sink->name()).second) {
       throw InputError("alert " + sink->name(), "two [[alert]] tables have this name");
     }

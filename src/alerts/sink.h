@@ -30,6 +30,8 @@ struct SinkConfig {
   std::vector<std::string> to;       // email
   std::vector<std::string> command;  // command: argv, run without a shell
   std::chrono::milliseconds timeout{std::chrono::seconds(10)};
+  // The alert types it takes: "appearance", "trend" (AlertConfig::types).
+  std::vector<std::string> types = {"appearance", "trend"};
 };
 
 class Sink {
@@ -37,12 +39,17 @@ class Sink {
   explicit Sink(std::string name) : name_(std::move(name)) {}
   virtual ~Sink() = default;
   const std::string& name() const { return name_; }
+  // Whether alerts of `type` ("appearance" | "trend") are made for this sink:
+  // the outbox writes a pending delivery only for the sinks that take it.
+  bool takes(const std::string& type) const;
+  void set_types(std::vector<std::string> types) { types_ = std::move(types); }
   // Delivers or throws DeliveryError naming the reason.  May block up to the
   // sink's timeout; safe to call from one thread at a time.
   virtual void send(const Alert& alert) = 0;
 
  private:
   std::string name_;
+  std::vector<std::string> types_ = {"appearance", "trend"};
 };
 
 // Checks the config (InputError naming the sink and the reason) and builds it.

@@ -3,14 +3,17 @@
 #include <httplib.h>
 
 #include <charconv>
+#include <chrono>
 #include <fstream>
 #include <iostream>
 #include <limits>
 #include <sstream>
 
+#include "core/config.h"
 #include "core/errors.h"
 #include "server/api_json.h"
 #include "server/page.h"
+#include "trends/trend_report.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -70,6 +73,12 @@ void send_json(httplib::Response& res, int status, const json& body) {
   res.status = status;
   res.set_header("Cache-Control", "no-store");
   res.set_content(body.dump(), "application/json; charset=utf-8");
+}
+
+// The trend reports are ordered JSON (trends/trend_report.h); invalid UTF-8
+// in a title is replaced, as everywhere else on the dashboard.
+json plain(const nlohmann::ordered_json& value) {
+  return json::parse(value.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 void send_error(httplib::Response& res, int status, const std::string& message) {
@@ -245,6 +254,53 @@ struct DashboardServer::Impl {
         {{"video", video_json(detail->video)}, {"appearances", appearances}, {"scans", scans}});
   }
 
+  // GET /api/trends?target=NAME&by=hour|day&since=7d: the target's trend
+  // report (trends/trend_report.h); without a target, every target with its
+  // videos in the period and its open surge, for the trend page's list.
+  void show_trends(const httplib::Request& req, httplib::Response& res) {
+    const std::string by_text = req.has_param("by") ? req.get_param_value("by") : "hour";
+    const auto by = trends::parse_bucket_size(by_text);
+    if (!by) throw InputError("by", "must be hour or day");
+    const std::string since_text = req.has_param("since") ? req.get_param_value("since") : "7d";
+    const std::optional<Duration> since = parse_duration(since_text);
+    if (!since || since->count() <= 0)
+      throw InputError("since", "must be a positive duration such as 36h or 7d");
+    const store::Millis length =
+        std::chrono::duration_cast<std::chrono::milliseconds>(*since).count();
+    if (length / trends::bucket_length(*by) > 2000)
+      throw InputError("since", "spans more than 2000 buckets (ask for by=day)");
+    const store::Millis until = store.now();
+    const std::string target = req.get_param_value("target");
+    if (!target.empty()) {
+      const trends::TrendReport report =
+          trends::trend_report(store, target, *by, until - length, until);
+      json body = plain(trends::to_json(report));
+      // Each top video's thumbnail: its best appearance's evidence, as URLs.
+      for (auto& video : body["top_videos"]) {
+        const auto best = video["appearance"].is_string()
+                              ? store.appearance(video["appearance"].get<std::string>())
+                              : std::nullopt;
+        video["evidence"] = best ? appearance_json(*best)["evidence"] : json(nullptr);
+      }
+      return send_json(res, 200, body);
+    }
+    json list = json::array();
+    for (const auto& t : store.targets()) {
+      const auto videos = trends::counted_videos(store, t.name, until - length, until);
+      std::int64_t views = 0;
+      for (const auto& v : videos) views += v.views.value_or(0);
+      const auto open = store.open_surge(t.name);
+      list.push_back({{"name", t.name},
+                      {"videos", videos.size()},
+                      {"views", views},
+                      {"open_surge", open ? plain(trends::to_json(*open)) : json(nullptr)}});
+    }
+    send_json(res, 200,
+              {{"targets", list},
+               {"since", trends::iso8601(until - length)},
+               {"until", trends::iso8601(until)}});
+  }
+
   void install_routes() {
     http.set_payload_max_length(64 * 1024);
     http.set_read_timeout(10);
@@ -305,6 +361,7 @@ struct DashboardServer::Impl {
       for (const auto& target : store.targets()) list.push_back(target_json(target));
       send_json(res, 200, {{"targets", list}});
     });
+    http.Get("/api/trends", [this](const auto& req, auto& res) { show_trends(req, res); });
     http.Get("/api/sources", [this](const auto&, auto& res) {
       json list = json::array();
       for (const auto& source : store.sources()) list.push_back(source_json(source));

@@ -20,6 +20,7 @@
 #include "store/store.h"
 #include "targets/target_store.h"
 #include "watch/event_log.h"
+#include "watch/surge_watch.h"
 
 namespace tw::watch {
 namespace {
@@ -67,6 +68,8 @@ class Monitor {
     outbox_ = std::make_unique<alerts::Outbox>(
         *store_,
         alerts::make_sinks(config_.alerts, options_.console ? *options_.console : std::cout));
+    trends_ = std::make_unique<TrendUpkeep>(
+        *store_, config_, outbox_->sink_names(store::kTrendDelivery), log_, stop_);
     worker_ = options_.worker.empty() ? options_.kind + "@" + host_name() : options_.worker;
     cache_dir_ =
         config_.watch.cache_dir.empty() ? home_.cache() / "videos" : config_.watch.cache_dir;
@@ -104,6 +107,7 @@ class Monitor {
     else
       run_forever();
 
+    trends_->run(/*force=*/options_.once);  // after the scans: surges, refreshed figures
     deliver();
     auto depth = store_->queue_depth();
     log_.event("stop", {{"queued", depth.queued},
@@ -257,7 +261,7 @@ class Monitor {
       result.duration = r.duration;
       result.timings_json = scan::timings_json(r.timings).dump();
       result.appearances = r.appearances;
-      result.sinks = outbox_->sink_names();
+      result.sinks = outbox_->sink_names(store::kAppearanceDelivery);
       store::CompletedScan done = store_->complete_scan(result);
       for (std::size_t i = 0; i < r.appearances.size(); ++i) {
         const Appearance& a = r.appearances[i];
@@ -403,6 +407,7 @@ class Monitor {
     while (!stop_.load() && !has_fatal_.load()) {
       if (!options_.no_poll) poll_due(in_flight);
       if (Clock::now() - last_delivery >= std::chrono::seconds(1)) {
+        trends_->run();
         deliver();
         last_delivery = Clock::now();
       }
@@ -432,6 +437,7 @@ class Monitor {
   EventLog log_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<alerts::Outbox> outbox_;
+  std::unique_ptr<TrendUpkeep> trends_;
   std::unique_ptr<models::ModelDir> models_;
   std::vector<targets::Target> targets_;
   std::string target_set_version_;

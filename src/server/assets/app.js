@@ -298,7 +298,177 @@ async function sourcesView(view) {
       el('td', { class: 'error-text' }, s.last_error || ''))))));
 }
 
-const routes = { '': latestView, target: targetView, targets: targetsView, video: videoView, sources: sourcesView };
+// --- trends ------------------------------------------------------------------
+
+// SVG's namespace, read from the page's own (empty, hidden) <svg> rather than
+// written out: the page names no remote address at all (server.DashboardApi
+// checks it).
+const SVG_NS = document.getElementById('svg-namespace').namespaceURI;
+function svg(tag, attrs, ...children) {
+  const node = document.createElementNS(SVG_NS, tag);
+  for (const [key, value] of Object.entries(attrs || {})) node.setAttribute(key, String(value));
+  for (const child of children.flat()) {
+    if (child === null || child === undefined) continue;
+    node.appendChild(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+// 950, 8.1k, 2.4M: as the alerts write figures.
+function compact(value) {
+  const a = Math.abs(value);
+  if (a < 1000) return String(Math.round(value));
+  const units = ['k', 'M', 'B', 'T'];
+  let scaled = value / 1000;
+  let unit = 0;
+  while (Math.abs(scaled) >= 999.95 && unit < 3) { scaled /= 1000; unit++; }
+  return scaled.toFixed(Math.abs(scaled) < 99.95 ? 1 : 0).replace(/\.0$/, '') + units[unit];
+}
+
+// A step for the y axis that gives about four gridlines.
+function niceStep(max) {
+  const raw = Math.max(max, 1) / 4;
+  const power = Math.pow(10, Math.floor(Math.log10(raw)));
+  for (const m of [1, 2, 5, 10]) if (raw <= m * power) return Math.max(1, m * power);
+  return 10 * power;
+}
+
+// Videos per bucket as bars (left axis), reach (views) as a line (right
+// axis), surges as shaded spans from their first bucket to their end.
+function trendChart(report) {
+  const W = 1200, H = 300, left = 48, right = 64, top = 24, bottom = 40;
+  const buckets = report.buckets;
+  const n = Math.max(buckets.length, 1);
+  const plotW = W - left - right, plotH = H - top - bottom;
+  const slot = plotW / n;
+  const t0 = buckets.length ? Date.parse(buckets[0].start) : Date.parse(report.since);
+  const step = report.by === 'day' ? 86400000 : 3600000;
+  const xOf = (ms) => left + (ms - t0) / step * slot;
+  const maxVideos = Math.max(1, ...buckets.map((b) => b.videos));
+  const vStep = niceStep(maxVideos);
+  const vTop = Math.ceil(maxVideos / vStep) * vStep;
+  const maxViews = Math.max(1, ...buckets.map((b) => b.views));
+  const yV = (v) => top + plotH - v / vTop * plotH;
+  const yR = (v) => top + plotH - v / maxViews * plotH;
+  const chart = svg('svg', { class: 'trend-chart', viewBox: '0 0 ' + W + ' ' + H, role: 'img',
+    'aria-label': 'videos per ' + report.by + ' and their reach' });
+  const grid = svg('g', { class: 'grid' });
+  for (let v = 0; v <= vTop; v += vStep) {
+    grid.appendChild(svg('line', { x1: left, x2: W - right, y1: yV(v), y2: yV(v) }));
+    grid.appendChild(svg('text', { x: left - 6, y: yV(v) + 4, 'text-anchor': 'end' }, String(v)));
+  }
+  grid.appendChild(svg('text', { x: W - right + 6, y: top + 4 }, compact(maxViews)));
+  grid.appendChild(svg('text', { x: W - right + 6, y: top + plotH + 4 }, '0'));
+  grid.appendChild(svg('text', { x: left, y: 14, class: 'legend-videos' }, 'videos per ' + report.by));
+  grid.appendChild(svg('text', { x: W - right, y: 14, 'text-anchor': 'end', class: 'legend-reach' }, 'reach (views)'));
+  chart.appendChild(grid);
+
+  const end = Date.parse(report.until);
+  const surges = svg('g', { class: 'surges' });
+  for (const s of report.surges) {
+    const from = Math.max(Date.parse(s.started_at), t0);
+    const to = s.ended_at ? Date.parse(s.ended_at) : end;
+    if (to < t0) continue;
+    const x = xOf(from);
+    const w = Math.max(xOf(Math.max(to, from + step)) - x, 3);
+    surges.appendChild(svg('rect', { class: 'surge', x: x, y: top, width: w, height: plotH,
+      'data-surge': s.id }, svg('title', {}, 'surge: ' + s.reason)));
+    // Labelled inside its span, from the side with room (an open surge is at the right edge).
+    const fromRight = x + w > left + plotW * 0.8;
+    surges.appendChild(svg('text', { class: 'surge-label', x: fromRight ? x - 3 : x + 3, y: top + 26,
+      'text-anchor': fromRight ? 'end' : 'start' }, s.ended_at ? 'surge' : 'surge (open)'));
+  }
+  chart.appendChild(surges);
+
+  const bars = svg('g', { class: 'bars' });
+  buckets.forEach((b, i) => {
+    if (!b.videos) return;
+    const h = Math.max(plotH - (yV(b.videos) - top), 1);
+    bars.appendChild(svg('rect', { class: 'bar-videos', x: left + i * slot + slot * 0.12, y: yV(b.videos),
+      width: Math.max(slot * 0.76, 1), height: h, 'data-start': b.start, 'data-videos': b.videos },
+    svg('title', {}, when(b.start) + ': ' + b.videos + ' videos, ' + b.authors + ' authors, ' + compact(b.views) + ' views')));
+  });
+  chart.appendChild(bars);
+
+  let d = '';
+  buckets.forEach((b, i) => { d += (i ? 'L' : 'M') + (left + (i + 0.5) * slot).toFixed(1) + ' ' + yR(b.views).toFixed(1); });
+  if (d) chart.appendChild(svg('path', { class: 'reach', d: d }));
+
+  const axis = svg('g', { class: 'x-axis' });
+  const labels = Math.min(8, n);
+  for (let k = 0; k < labels; k++) {
+    const i = Math.round(k * (n - 1) / Math.max(labels - 1, 1));
+    if (!buckets[i]) continue;
+    const text = report.by === 'day' ? buckets[i].start.slice(5, 10) : buckets[i].start.slice(5, 13).replace('T', ' ') + 'h';
+    axis.appendChild(svg('text', { x: left + (i + 0.5) * slot, y: H - 14, 'text-anchor': 'middle' }, text));
+  }
+  chart.appendChild(axis);
+  return chart;
+}
+
+function topVideoRow(v) {
+  const title = v.title || v.id;
+  const thumb = v.evidence ? evidenceImage(v.evidence.crop || v.evidence.frame, 'evidence: ' + title) :
+    el('div', { class: 'thumb missing', text: 'no image' });
+  return el('tr', { dataset: { video: v.video } },
+    el('td', {}, el('a', { href: '#/video/' + encodeURIComponent(v.video) }, thumb)),
+    el('td', {}, el('a', { class: 'video-title', href: '#/video/' + encodeURIComponent(v.video) }, title), externalLink(v.url)),
+    el('td', { class: 'author' }, v.author || '—'),
+    el('td', { class: 'num views' }, v.views === null ? '—' : compact(v.views)),
+    el('td', { class: 'num' }, v.likes === null ? '—' : compact(v.likes)),
+    el('td', {}, when(v.posted_at || v.counted_at)),
+    el('td', { class: 'num score' }, percent(v.best_score)));
+}
+
+async function trendView(view, name) {
+  const params = new URLSearchParams(location.hash.split('?')[1] || '');
+  const by = params.get('by') === 'day' ? 'day' : 'hour';
+  const since = params.get('since') || (by === 'day' ? '30d' : '7d');
+  const report = await api('/api/trends?' + new URLSearchParams({ target: name, by: by, since: since }));
+  const total = report.buckets.reduce((sum, b) => sum + b.videos, 0);
+  const views = report.buckets.reduce((sum, b) => sum + b.views, 0);
+  const open = report.surges.find((s) => !s.ended_at);
+  const choose = el('div', { class: 'toolbar' },
+    ...[['hour', '7d', 'Last 7 days by hour'], ['hour', '48h', 'Last 48 hours'], ['day', '30d', 'Last 30 days by day']]
+      .map(([b, s, label]) => el('a', { class: 'range' + (b === by && s === since ? ' current' : ''),
+        href: '#/trends/' + encodeURIComponent(name) + '?by=' + b + '&since=' + s }, label)));
+  view.append(el('h1', {}, 'Trend: ', el('span', { class: 'target-name' }, name)),
+    el('p', { class: 'sub' }, total + ' videos, ' + compact(views) + ' views since ' + when(report.since) + '. ',
+      open ? el('strong', { class: 'surging' }, 'Surging now: ' + open.reason) : 'No surge open.'),
+    choose, el('div', { class: 'chart-card' }, trendChart(report)));
+  if (report.surges.length) {
+    view.append(el('h2', {}, 'Surges'), el('table', { class: 'surges' },
+      el('thead', {}, el('tr', {}, el('th', {}, 'From'), el('th', {}, 'Until'), el('th', { class: 'num' }, 'Videos'),
+        el('th', { class: 'num' }, 'Expected'), el('th', { class: 'num' }, 'Views'), el('th', {}, 'Why'))),
+      el('tbody', {}, report.surges.map((s) => el('tr', { dataset: { surge: s.id } },
+        el('td', {}, when(s.started_at)), el('td', {}, s.ended_at ? when(s.ended_at) : 'still open'),
+        el('td', { class: 'num' }, s.videos), el('td', { class: 'num' }, s.expected),
+        el('td', { class: 'num' }, compact(s.views)), el('td', {}, s.reason))))));
+  }
+  view.append(el('h2', {}, 'Most viewed videos'));
+  if (!report.top_videos.length) { view.append(el('div', { class: 'empty', text: 'No videos in this period.' })); return; }
+  view.append(el('table', { class: 'top-videos' },
+    el('thead', {}, el('tr', {}, el('th', {}, 'Evidence'), el('th', {}, 'Video'), el('th', {}, 'Author'),
+      el('th', { class: 'num' }, 'Views'), el('th', { class: 'num' }, 'Likes'), el('th', {}, 'Posted'), el('th', { class: 'num' }, 'Score'))),
+    el('tbody', {}, report.top_videos.map(topVideoRow))));
+}
+
+async function trendsView(view, argument) {
+  const name = argument.split('?')[0];
+  if (name) return trendView(view, name);
+  const data = await api('/api/trends?since=7d');
+  view.append(el('h1', {}, 'Trends'), el('p', { class: 'sub' }, 'Videos with each target in the last 7 days, and who is surging.'));
+  if (!data.targets.length) { view.append(el('div', { class: 'empty', text: 'No targets have been found yet.' })); return; }
+  view.append(el('table', { class: 'trend-targets' },
+    el('thead', {}, el('tr', {}, el('th', {}, 'Target'), el('th', { class: 'num' }, 'Videos (7 days)'),
+      el('th', { class: 'num' }, 'Views'), el('th', {}, 'Surge'))),
+    el('tbody', {}, data.targets.map((t) => el('tr', {},
+      el('td', {}, el('a', { href: '#/trends/' + encodeURIComponent(t.name) }, t.name)),
+      el('td', { class: 'num' }, t.videos), el('td', { class: 'num' }, compact(t.views)),
+      el('td', {}, t.open_surge ? el('strong', { class: 'surging' }, t.open_surge.reason) : '—'))))));
+}
+
+const routes = { '': latestView, target: targetView, targets: targetsView, video: videoView, sources: sourcesView, trends: trendsView };
 
 async function route() {
   const hash = location.hash.replace(/^#\/?/, '');
