@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 
 namespace tw::alerts {
 namespace {
@@ -40,7 +41,34 @@ std::string slack_escaped(const std::string& text) {
   return out;
 }
 
+nlohmann::ordered_json count_or_null(const std::optional<std::int64_t>& count) {
+  return count ? nlohmann::ordered_json(*count) : nlohmann::ordered_json(nullptr);
+}
+
+// "2024-05-01T12:00:00Z".
+std::string iso_utc(std::int64_t unix_ms) {
+  std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buffer;
+}
+
 }  // namespace
+
+nlohmann::ordered_json video_stats_json(const std::optional<VideoStats>& stats) {
+  if (!stats || stats->empty()) return nullptr;
+  return {{"views", count_or_null(stats->views)},
+          {"likes", count_or_null(stats->likes)},
+          {"comments", count_or_null(stats->comments)},
+          {"shares", count_or_null(stats->shares)},
+          {"saves", count_or_null(stats->saves)},
+          {"observed_at", stats->observed_at ? nlohmann::ordered_json(iso_utc(stats->observed_at))
+                                             : nlohmann::ordered_json(nullptr)},
+          {"source", stats->source.empty() ? nlohmann::ordered_json(nullptr)
+                                           : nlohmann::ordered_json(stats->source)}};
+}
 
 std::string format_video_time(double seconds) {
   if (!std::isfinite(seconds) || seconds < 0) seconds = 0;
@@ -72,13 +100,16 @@ nlohmann::ordered_json alert_payload(const store::AppearanceRecord& record) {
   std::string evidence = evidence_path(a);
   nlohmann::ordered_json body;
   body["id"] = record.id;
+  body["type"] = "appearance";  // trend alerts say "trend" (alerts/trend_alert.h)
   body["text"] = alert_text(record);
   body["target"] = a.target;
   body["video"] = {{"id", record.video.id},
                    {"url", record.video.url},
                    {"title", record.video.title},
                    {"author", record.video.author},
-                   {"source", record.video.source}};
+                   {"source", record.video.source},
+                   {"stats", video_stats_json(record.video.stats)},
+                   {"hashtags", record.video.hashtags}};
   body["start"] = rounded(a.start, 1000);
   body["end"] = rounded(a.end, 1000);
   body["score"] = rounded(a.best_score, 10000);

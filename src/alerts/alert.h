@@ -26,6 +26,11 @@ std::string alert_text(const store::AppearanceRecord& record);
 nlohmann::ordered_json alert_payload(const store::AppearanceRecord& record);
 Alert make_alert(const store::AppearanceRecord& record);
 
+// A video's latest figures as {"views", "likes", "comments", "shares",
+// "saves", "observed_at" (ISO 8601 UTC), "source"}, a figure no source gave
+// as null; null when there are none.  The alert's video.stats, and `videos`.
+nlohmann::ordered_json video_stats_json(const std::optional<VideoStats>& stats);
+
 // "1:05.3" (minutes:seconds.tenths), for times in a video.
 std::string format_video_time(double seconds);
 // The evidence image an alert points to: the annotated frame, else the crop,

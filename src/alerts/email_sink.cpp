@@ -40,6 +40,10 @@ std::string mail_body(const Alert& alert) {
   body += "Author:   " + r.video.author + "\r\n";
   body += "URL:      " + r.video.url + "\r\n";
   body += "Source:   " + r.video.source + "\r\n";
+  if (const auto& stats = r.video.stats; stats && (stats->views || stats->likes))
+    body += "Reach:    " + (stats->views ? std::to_string(*stats->views) + " views" : "") +
+            (stats->views && stats->likes ? ", " : "") +
+            (stats->likes ? std::to_string(*stats->likes) + " likes" : "") + "\r\n";
   body += "On screen " + format_video_time(a.start) + " to " + format_video_time(a.end) +
           ", best at " + format_video_time(a.best_time) + ", score " + score + "\r\n";
   std::string evidence = evidence_path(a);

@@ -1,7 +1,8 @@
 // `trendwatch import FILE...`: TikTok items captured with Zeeschuimer (or
 // exported by 4CAT) as NDJSON, queued in the store once, as a `zeeschuimer`
 // source would (docs/sources.md).  Prints what was added, updated (already
-// known: newer figures) and skipped (with the reason, FILE:LINE).  Exit 2 when
+// known, with figures stored as a new observation), unchanged (already known,
+// nothing new) and skipped (with the reason, FILE:LINE).  Exit 2 when
 // a file could not be read (the others are still imported), 0 otherwise.
 #include <nlohmann/json.hpp>
 
@@ -30,7 +31,7 @@ struct ImportArgs {
 
 struct FileReport {
   std::string file;
-  std::int64_t added = 0, updated = 0, skipped = 0;
+  std::int64_t added = 0, updated = 0, unchanged = 0, skipped = 0;
   std::vector<std::string> warnings;  // bad lines "FILE:LINE: reason", counts of skipped records
   std::vector<std::string> unreadable;
 };
@@ -43,10 +44,13 @@ FileReport import_file(tw::store::Store& store, const std::string& file,
   options.source_name = source;
   options.on_videos = [&](std::vector<tw::VideoRef>&& videos) {
     for (const tw::VideoRef& video : videos) {
-      if (store.enqueue_video(video).is_new)
+      const tw::store::EnqueueResult queued = store.enqueue_video(video);
+      if (queued.is_new)
         ++report.added;
-      else
+      else if (queued.observed)
         ++report.updated;
+      else
+        ++report.unchanged;
     }
   };
   tw::sources::ZeeschuimerRead read = tw::sources::read_zeeschuimer(file, options);
@@ -74,6 +78,7 @@ int run_import(const ImportArgs& args) {
   for (const auto& r : reports) {
     total.added += r.added;
     total.updated += r.updated;
+    total.unchanged += r.unchanged;
     total.skipped += r.skipped;
     total.unreadable.insert(total.unreadable.end(), r.unreadable.begin(), r.unreadable.end());
   }
@@ -82,12 +87,14 @@ int run_import(const ImportArgs& args) {
     out["added"] = total.added;
     out["updated"] = total.updated;
     out["skipped"] = total.skipped;
+    out["unchanged"] = total.unchanged;
     out["files"] = ordered_json::array();
     for (const auto& r : reports)
       out["files"].push_back({{"file", r.file},
                               {"added", r.added},
                               {"updated", r.updated},
                               {"skipped", r.skipped},
+                              {"unchanged", r.unchanged},
                               {"warnings", r.warnings},
                               {"unreadable", r.unreadable}});
     out["unreadable"] = total.unreadable;
@@ -95,15 +102,15 @@ int run_import(const ImportArgs& args) {
   } else {
     for (const auto& r : reports) {
       if (!r.unreadable.empty()) continue;
-      std::printf("%s: %lld added, %lld updated, %lld skipped\n", r.file.c_str(),
+      std::printf("%s: %lld added, %lld updated, %lld unchanged, %lld skipped\n", r.file.c_str(),
                   static_cast<long long>(r.added), static_cast<long long>(r.updated),
-                  static_cast<long long>(r.skipped));
+                  static_cast<long long>(r.unchanged), static_cast<long long>(r.skipped));
       for (const auto& warning : r.warnings) std::printf("  %s\n", warning.c_str());
     }
     if (reports.size() > 1)
-      std::printf("total: %lld added, %lld updated, %lld skipped\n",
+      std::printf("total: %lld added, %lld updated, %lld unchanged, %lld skipped\n",
                   static_cast<long long>(total.added), static_cast<long long>(total.updated),
-                  static_cast<long long>(total.skipped));
+                  static_cast<long long>(total.unchanged), static_cast<long long>(total.skipped));
   }
   for (const auto& problem : total.unreadable)
     std::fprintf(stderr, "trendwatch import: %s\n", problem.c_str());
@@ -121,7 +128,8 @@ const tw::cli::CommandRegistration registration{
           "{...}}).\n"
           "Videos are queued for scanning like a source's (platform tiktok, TikTok's id, so a\n"
           "video also listed by a ytdlp or tiktok-research source is one video); a known video\n"
-          "is 'updated' (newer figures). Comment records and bad lines are skipped and named\n"
+          "is 'updated' when its figures were stored as a new observation, else 'unchanged'. "
+          "Comment records and bad lines are skipped and named\n"
           "(FILE:LINE: reason). To import a folder as it grows, configure a source:\n"
           "  [[source]] name = \"browser\"  kind = \"zeeschuimer\"  location = "
           "\"/path/to/exports\"\n"

@@ -1,6 +1,9 @@
-// `trendwatch status`: sources' health and the queue, from the store.
+// `trendwatch status`: sources' health (with the last poll's warnings and,
+// for Research API sources, today's quota), the queue, and each yt-dlp the
+// sources use (version, age, advice when too old).
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
@@ -10,7 +13,10 @@
 #include "core/config.h"
 #include "core/errors.h"
 #include "core/home.h"
+#include "sources/tiktok_research.h"
 #include "store/store.h"
+#include "watch/store_ledger.h"
+#include "watch/ytdlp_check.h"
 
 namespace {
 
@@ -32,8 +38,45 @@ std::string iso(std::optional<tw::store::Millis> ms) {
   return buf;
 }
 
+// An error on one line of the table.
+std::string one_line(std::string text) {
+  for (char& c : text)
+    if (c == '\n' || c == '\r') c = ' ';
+  return text;
+}
+
 ordered_json or_null(const std::string& s) {
   return s.empty() ? ordered_json(nullptr) : ordered_json(s);
+}
+
+// A Research API source's use of its daily quota (UTC day) against its limits.
+struct QuotaLine {
+  std::string day;  // YYYYMMDD
+  tw::store::QuotaUsage used, limits;
+};
+
+std::optional<QuotaLine> quota_of(const tw::store::Store& store, const tw::Config& config,
+                                  const std::string& source_name) {
+  const tw::SourceConfig* source = config.find_source(source_name);
+  if (!source || source->kind != tw::SourceKind::tiktok_research) return std::nullopt;
+  QuotaLine line;
+  line.day = tw::sources::yyyymmdd_utc(std::chrono::system_clock::now());
+  line.used = store.quota_usage(tw::watch::StoreLedger::quota_key(source_name), line.day);
+  line.limits = {source->daily_requests, source->daily_records};
+  return line;
+}
+
+ordered_json quota_json(const QuotaLine& q) {
+  auto left = [](std::int64_t limit, std::int64_t used) {
+    return std::max<std::int64_t>(0, limit - used);
+  };
+  return {{"day", q.day},
+          {"requests_used", q.used.requests},
+          {"requests_limit", q.limits.requests},
+          {"requests_left", left(q.limits.requests, q.used.requests)},
+          {"records_used", q.used.records},
+          {"records_limit", q.limits.records},
+          {"records_left", left(q.limits.records, q.used.records)}};
 }
 
 int run_status(const StatusArgs& args) {
@@ -43,6 +86,7 @@ int run_status(const StatusArgs& args) {
   auto store = tw::store::open_store(config.store.url);
   auto sources = store->sources();
   auto depth = store->queue_depth();
+  const std::vector<tw::watch::YtdlpCheck> ytdlps = tw::watch::check_ytdlps(config);
 
   if (args.format == "json") {
     ordered_json out;
@@ -55,17 +99,23 @@ int run_status(const StatusArgs& args) {
                          {"delivered", depth.deliveries_delivered},
                          {"failed", depth.deliveries_failed}};
     out["sources"] = ordered_json::array();
-    for (const auto& s : sources)
-      out["sources"].push_back({{"name", s.config.name},
-                                {"kind", s.config.kind},
-                                {"location", s.config.location},
-                                {"last_poll_at", or_null(iso(s.last_poll_at))},
-                                {"last_success_at", or_null(iso(s.last_success_at))},
-                                {"last_error", or_null(s.last_error)},
-                                {"last_error_at", or_null(iso(s.last_error_at))},
-                                {"consecutive_failures", s.consecutive_failures},
-                                {"next_poll_at", or_null(iso(s.next_poll_at))},
-                                {"videos", s.videos}});
+    for (const auto& s : sources) {
+      ordered_json entry = {{"name", s.config.name},
+                            {"kind", s.config.kind},
+                            {"location", s.config.location},
+                            {"last_poll_at", or_null(iso(s.last_poll_at))},
+                            {"last_success_at", or_null(iso(s.last_success_at))},
+                            {"last_error", or_null(s.last_error)},
+                            {"last_error_at", or_null(iso(s.last_error_at))},
+                            {"consecutive_failures", s.consecutive_failures},
+                            {"next_poll_at", or_null(iso(s.next_poll_at))},
+                            {"videos", s.videos},
+                            {"warnings", s.warnings}};
+      if (auto quota = quota_of(*store, config, s.config.name)) entry["quota"] = quota_json(*quota);
+      out["sources"].push_back(std::move(entry));
+    }
+    out["ytdlp"] = ordered_json::array();
+    for (const auto& check : ytdlps) out["ytdlp"].push_back(tw::watch::to_json(check));
     std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return tw::exit_code::ok;
   }
@@ -78,19 +128,38 @@ int run_status(const StatusArgs& args) {
               static_cast<long long>(depth.deliveries_pending),
               static_cast<long long>(depth.deliveries_delivered),
               static_cast<long long>(depth.deliveries_failed));
+  for (const auto& check : ytdlps) {
+    std::string users;
+    for (const auto& name : check.use.sources) users += (users.empty() ? "" : ", ") + name;
+    std::printf("yt-dlp: %s%s (used by %s)\n", check.version.too_old ? "WARNING " : "",
+                one_line(tw::sources::describe(check.version)).c_str(), users.c_str());
+    if (!check.use.path.empty() && check.use.path != check.use.program)
+      std::printf("  at %s\n", check.use.path.c_str());
+  }
   if (sources.empty()) {
     std::printf("sources: none polled yet\n");
     return tw::exit_code::ok;
   }
-  std::printf("%-20s %-8s %-6s %-21s %-8s %s\n", "SOURCE", "KIND", "HEALTH", "LAST SUCCESS",
+  std::printf("%-20s %-15s %-6s %-21s %-8s %s\n", "SOURCE", "KIND", "HEALTH", "LAST SUCCESS",
               "FAILURES", "LAST ERROR");
   for (const auto& s : sources) {
     const char* health = s.consecutive_failures > 0 ? "FAIL" : (s.last_success_at ? "ok" : "-");
-    std::string error = s.consecutive_failures > 0 ? s.last_error : "";
-    for (char& c : error)
-      if (c == '\n' || c == '\r') c = ' ';
-    std::printf("%-20s %-8s %-6s %-21s %-8d %.100s\n", s.config.name.c_str(), s.config.kind.c_str(),
-                health, iso(s.last_success_at).c_str(), s.consecutive_failures, error.c_str());
+    std::string error = one_line(s.consecutive_failures > 0 ? s.last_error : "");
+    std::printf("%-20s %-15s %-6s %-21s %-8d %.300s\n", s.config.name.c_str(),
+                s.config.kind.c_str(), health, iso(s.last_success_at).c_str(),
+                s.consecutive_failures, error.c_str());
+  }
+  for (const auto& s : sources) {
+    if (auto q = quota_of(*store, config, s.config.name))
+      std::printf("%s: quota on %s (UTC): %lld of %lld requests, %lld of %lld records used\n",
+                  s.config.name.c_str(), q->day.c_str(), static_cast<long long>(q->used.requests),
+                  static_cast<long long>(q->limits.requests),
+                  static_cast<long long>(q->used.records),
+                  static_cast<long long>(q->limits.records));
+    if (s.warnings.empty()) continue;
+    std::printf("%s: %zu warning%s in the last poll\n", s.config.name.c_str(), s.warnings.size(),
+                s.warnings.size() == 1 ? "" : "s");
+    for (const auto& warning : s.warnings) std::printf("  %s\n", one_line(warning).c_str());
   }
   return tw::exit_code::ok;
 }
@@ -98,7 +167,8 @@ int run_status(const StatusArgs& args) {
 const tw::cli::CommandRegistration registration{
     42, [](CLI::App& root, tw::cli::Context& ctx) {
       auto args = std::make_shared<StatusArgs>();
-      auto* sub = root.add_subcommand("status", "Sources' health and queue depth, from the store");
+      auto* sub = root.add_subcommand(
+          "status", "Sources' health, quotas and warnings, the queue, and the yt-dlp in use");
       sub->add_option("--config", args->config,
                       "trendwatch.toml (default: $TRENDWATCH_HOME/trendwatch.toml if present)");
       sub->add_option("--db", args->db, "Store URL, overriding the config's [store] url");

@@ -40,6 +40,22 @@ nlohmann::json evidence_url(const std::string& appearance_id, const std::string&
   return "/evidence/" + path_segment(appearance_id) + "/" + which;
 }
 
+nlohmann::json count_or_null(const std::optional<std::int64_t>& count) {
+  return count ? nlohmann::json(*count) : nlohmann::json(nullptr);
+}
+
+// The latest figures (views, likes, ...), null when no source gave any.
+nlohmann::json figures_json(const std::optional<VideoStats>& stats) {
+  if (!stats || stats->empty()) return nullptr;
+  return {{"views", count_or_null(stats->views)},
+          {"likes", count_or_null(stats->likes)},
+          {"comments", count_or_null(stats->comments)},
+          {"shares", count_or_null(stats->shares)},
+          {"saves", count_or_null(stats->saves)},
+          {"observed_at", stats->observed_at ? nlohmann::json(iso_time(stats->observed_at))
+                                             : nlohmann::json(nullptr)}};
+}
+
 // Floats printed as the short decimals they stand for (0.82, not 0.8199999928).
 double tidy(float value) {
   return std::round(static_cast<double>(value) * 1e6) / 1e6;
@@ -78,7 +94,9 @@ nlohmann::json video_ref_json(std::int64_t video_id, const VideoRef& video) {
           {"title", video.title},
           {"author", video.author},
           {"posted_at", text_or_null(video.posted_at)},
-          {"source", text_or_null(video.source)}};
+          {"source", text_or_null(video.source)},
+          {"hashtags", video.hashtags},
+          {"stats", figures_json(video.stats)}};
 }
 
 nlohmann::json video_json(const store::VideoRecord& video) {

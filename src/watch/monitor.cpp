@@ -20,7 +20,9 @@
 #include "store/store.h"
 #include "targets/target_store.h"
 #include "watch/event_log.h"
+#include "watch/source_poll.h"
 #include "watch/surge_watch.h"
+#include "watch/ytdlp_check.h"
 
 namespace tw::watch {
 namespace {
@@ -101,6 +103,7 @@ class Monitor {
                          {"alerts", outbox_->sink_names()},
                          {"targets", names},
                          {"once", options_.once}});
+    log_ytdlp_versions();
 
     if (options_.once)
       run_once();
@@ -121,35 +124,18 @@ class Monitor {
  private:
   // --- sources ---------------------------------------------------------------
 
-  void poll(const SourceConfig& source) {
-    try {
-      sources::ListOptions list_options;
-      list_options.cancel = &stop_;
-      sources::ListResult listed = sources::list_source(source, list_options);
-      int fresh = 0;
-      for (const auto& warning : listed.warnings)
-        log_.event("source.warning", {{"source", source.name}, {"warning", warning}});
-      for (const VideoRef& v : listed.videos) {
-        if (!store_->enqueue_video(v).is_new) continue;
-        ++fresh;
-        log_.event("video.queued", {{"source", source.name},
-                                    {"platform", v.platform},
-                                    {"id", v.id},
-                                    {"url", v.url},
-                                    {"title", v.title}});
-      }
-      store_->record_poll_success(source.name, source.every);
-      log_.event("source.polled",
-                 {{"source", source.name}, {"listed", listed.videos.size()}, {"new", fresh}});
-    } catch (const sources::Cancelled&) {
-      log_.event("source.cancelled", {{"source", source.name}});  // shutdown: not a failure
-    } catch (const std::exception& e) {
-      try {
-        store_->record_poll_failure(source.name, e.what(), source.every);
-      } catch (const std::exception& inner) {
-        log_.event("store.error", {{"error", inner.what()}});
-      }
-      log_.event("source.failed", {{"source", source.name}, {"error", e.what()}});
+  void poll(const SourceConfig& source) { poll_source(*store_, log_, source, &stop_); }
+
+  // Each distinct yt-dlp the sources use: path, version and age, and a
+  // warning with the way out when it is too old to work on TikTok.
+  void log_ytdlp_versions() {
+    for (const YtdlpCheck& check : check_ytdlps(config_)) {
+      log_.event("ytdlp", to_json(check));
+      if (check.version.too_old)
+        log_.event("ytdlp.warning", {{"program", check.use.program},
+                                     {"sources", check.use.sources},
+                                     {"warning", sources::describe(check.version)},
+                                     {"advice", check.version.advice}});
     }
   }
 
@@ -249,7 +235,11 @@ class Monitor {
       sources::FetchLimits limits = source ? sources::FetchLimits::from(config_.scan, *source)
                                            : sources::FetchLimits::from(config_.scan);
       limits.cancel = &stop_;
-      fs::path file = sources::fetch_video(ref, cache_dir_, limits);
+      sources::FetchOutcome fetched = sources::fetch(ref, cache_dir_, limits);
+      if (!fetched.media_url_failure.empty())
+        log_.event("fetch.media_url_failed",
+                   {{"video", video.id}, {"error", fetched.media_url_failure}});
+      const fs::path& file = fetched.file;
       scan::ScanResult r = scanner.scan(file, evidence_stem(ref));
 
       store::FinishedScan result;
@@ -278,7 +268,7 @@ class Monitor {
                                {"appearances", r.appearances.size()},
                                {"wall", r.timings.wall},
                                {"warning", r.error}});
-      if (sources::fetch_method(ref) != sources::FetchMethod::local) {
+      if (fetched.method != sources::FetchMethod::local) {
         std::error_code ec;
         fs::remove(file, ec);  // scanned: the evidence is kept, the download is not needed
       }

@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -33,6 +35,13 @@ inline int free_port() {
   return ntohs(address.sin_port);
 }
 
+// The fixture video's figures as the payload carries them (video.stats).
+inline nlohmann::json fixture_stats_json() {
+  return {{"views", 12345},    {"likes", nullptr}, {"comments", 67},
+          {"shares", nullptr}, {"saves", nullptr}, {"observed_at", "2023-11-14T21:56:40Z"},
+          {"source", "demo"}};
+}
+
 struct StoreWithAppearances {
   std::filesystem::path dir = tw::test::fresh_dir("alerts");
   std::shared_ptr<std::atomic<store::Millis>> clock =
@@ -55,6 +64,12 @@ struct StoreWithAppearances {
     video.title = title;
     video.author = "some<one>";
     video.source = "demo";
+    video.hashtags = {"news", "Jesper"};
+    VideoStats stats;  // figures the listing saw (likes and saves not given)
+    stats.views = 12345;
+    stats.comments = 67;
+    stats.observed_at = 1'699'999'000'000;  // 2023-11-14T21:56:40Z
+    video.stats = stats;
     auto queued = store->enqueue_video(video);
     store->claim_video("worker", std::chrono::minutes(1));
     store::FinishedScan result;

@@ -65,6 +65,7 @@ TEST(EmailSink, SendsTheFactsAndTheThumbnail) {
   EXPECT_NE(text.find("URL:      https://www.tiktok.com/@someone/video/7300000000000000001\n"),
             std::string::npos);
   EXPECT_NE(text.find("On screen 0:03.0 to 0:05.3, best at 0:04.0, score 0.81"), std::string::npos);
+  EXPECT_NE(text.find("Reach:    12345 views\n"), std::string::npos) << text;  // no likes given
   EXPECT_NE(text.find("Alert id: " + fixture.appearance_ids[0]), std::string::npos);
   ASSERT_EQ(m["attachments"].size(), 1u);
   EXPECT_EQ(m["attachments"][0]["content_type"], "image/jpeg");

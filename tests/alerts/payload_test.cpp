@@ -15,6 +15,7 @@ TEST(AlertPayload, HasExactlyTheContractFieldsWithTitlesVerbatim) {
   Alert alert = make_alert(*record);
 
   nlohmann::json expected = {{"id", fixture.appearance_ids[0]},
+                             {"type", "appearance"},
                              {"text", alert.text},
                              {"target", "jesper"},
                              {"video",
@@ -22,7 +23,9 @@ TEST(AlertPayload, HasExactlyTheContractFieldsWithTitlesVerbatim) {
                                {"url", "https://www.tiktok.com/@someone/video/7300000000000000001"},
                                {"title", testing::kNastyTitle},
                                {"author", "some<one>"},
-                               {"source", "demo"}}},
+                               {"source", "demo"},
+                               {"stats", testing::fixture_stats_json()},
+                               {"hashtags", {"news", "Jesper"}}}},
                              {"start", 3.0},
                              {"end", 5.25},
                              {"score", 0.8125},
@@ -30,6 +33,25 @@ TEST(AlertPayload, HasExactlyTheContractFieldsWithTitlesVerbatim) {
   EXPECT_EQ(nlohmann::json::parse(alert.json), expected);
   EXPECT_EQ(alert.json.rfind("{\"id\":", 0), 0u) << "keys keep the contract's order";
   EXPECT_EQ(alert.id, store::appearance_id(record->video, "jesper", "v1", 3.0));
+}
+
+TEST(AlertPayload, AVideoWithoutFiguresHasNullStatsAndNoHashtags) {
+  testing::StoreWithAppearances fixture({"console"});
+  auto record = *fixture.store->appearance(fixture.appearance_ids.at(0));
+  ASSERT_TRUE(record.video.stats.has_value()) << "the store gives the alert the latest figures";
+  record.video.stats.reset();
+  record.video.hashtags.clear();
+  auto json = nlohmann::json::parse(make_alert(record).json);
+  EXPECT_TRUE(json["video"]["stats"].is_null()) << json.dump();
+  EXPECT_EQ(json["video"]["hashtags"], nlohmann::json::array());
+  EXPECT_EQ(json["type"], "appearance");
+  // Only the figures a source gave are numbers.
+  record.video.stats = VideoStats{};
+  record.video.stats->likes = 3;
+  json = nlohmann::json::parse(make_alert(record).json);
+  EXPECT_EQ(json["video"]["stats"]["likes"], 3);
+  EXPECT_TRUE(json["video"]["stats"]["views"].is_null());
+  EXPECT_TRUE(json["video"]["stats"]["observed_at"].is_null());
 }
 
 TEST(AlertPayload, TextIsOneLineAndEscapedForSlack) {

@@ -103,9 +103,12 @@ TEST(Webhook, PostsTheExactJsonOfTheContract) {
                           {"url", "https://www.tiktok.com/@someone/video/7300000000000000001"},
                           {"title", testing::kNastyTitle},
                           {"author", "some<one>"},
-                          {"source", "demo"}};
-  EXPECT_EQ(body.size(), 8u);
+                          {"source", "demo"},
+                          {"stats", testing::fixture_stats_json()},
+                          {"hashtags", {"news", "Jesper"}}};
+  EXPECT_EQ(body.size(), 9u);
   EXPECT_EQ(body["id"], fixture.appearance_ids[0]);
+  EXPECT_EQ(body["type"], "appearance");
   EXPECT_EQ(body["target"], "jesper");
   EXPECT_EQ(body["video"], video);
   EXPECT_EQ(body["start"], 3.0);

@@ -42,6 +42,7 @@ TEST(Import, QueuesNewVideosOnceAndReportsKnownOnesAndSkippedLines) {
   json report = json::parse(first.out);
   EXPECT_EQ(report["added"], 2);
   EXPECT_EQ(report["updated"], 1);  // the same video captured again later
+  EXPECT_EQ(report["unchanged"], 0);
   EXPECT_EQ(report["skipped"], 2);  // a bad line and a comment
   ASSERT_EQ(report["files"].size(), 2u);
   EXPECT_EQ(report["files"][0]["warnings"][0],
@@ -50,10 +51,11 @@ TEST(Import, QueuesNewVideosOnceAndReportsKnownOnesAndSkippedLines) {
                 "read: 'no')");
   EXPECT_EQ(report["files"][1]["warnings"][0], "1 comment records (tiktok-comments) skipped");
 
-  // Again: nothing new, every video known.
+  // Again: nothing new, every video known with figures already stored.
   auto second = tw::test::run_trendwatch({"import", (dir / "a.ndjson").string(), "--db", db});
   ASSERT_EQ(second.exit_code, 0) << second.err;
-  EXPECT_TRUE(contains(second.out, "a.ndjson: 0 added, 2 updated, 1 skipped")) << second.out;
+  EXPECT_TRUE(contains(second.out, "a.ndjson: 0 added, 0 updated, 2 unchanged, 1 skipped"))
+      << second.out;
   EXPECT_TRUE(contains(second.out, "a.ndjson:2: not JSON")) << second.out;
 }
 
@@ -67,7 +69,8 @@ TEST(Import, AnUnreadableFileIsNamedWithExitTwoAndTheOthersAreImported) {
   EXPECT_TRUE(contains(
       run.err, (dir / "missing.ndjson").string() + ": cannot read it (No such file or directory)"))
       << run.err;
-  EXPECT_TRUE(contains(run.out, "good.ndjson: 1 added, 0 updated, 0 skipped")) << run.out;
+  EXPECT_TRUE(contains(run.out, "good.ndjson: 1 added, 0 updated, 0 unchanged, 0 skipped"))
+      << run.out;
 
   auto help = tw::test::run_trendwatch({"import", "--help"});
   EXPECT_EQ(help.exit_code, 0);

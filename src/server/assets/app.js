@@ -134,6 +134,16 @@ function verdictControls(appearance, onChange) {
   return el('div', { class: 'verdict' }, badge, confirm, dismiss);
 }
 
+// "12.3k views · 456 likes" when a source gave the figures, else nothing.
+function reach(stats) {
+  if (!stats) return null;
+  const short = (n) => n >= 1e6 ? (n / 1e6).toFixed(1) + 'M' : n >= 1e4 ? (n / 1e3).toFixed(1) + 'k' : String(n);
+  const parts = [];
+  if (stats.views != null) parts.push(short(stats.views) + ' views');
+  if (stats.likes != null) parts.push(short(stats.likes) + ' likes');
+  return parts.length ? el('div', { class: 'reach', title: 'as last observed' }, parts.join(' · ')) : null;
+}
+
 function appearanceRow(a) {
   const row = el('tr', { dataset: { appearance: a.id, verdict: a.verdict } });
   const title = a.video.title || a.video.platform_id || a.video.id;
@@ -142,7 +152,7 @@ function appearanceRow(a) {
     el('td', {}, el('a', { class: 'target', href: '#/target/' + encodeURIComponent(a.target) }, a.target)),
     el('td', {},
       el('a', { class: 'video-title', href: '#/video/' + encodeURIComponent(a.video.id) }, title),
-      externalLink(a.video.url)),
+      externalLink(a.video.url), reach(a.video.stats)),
     el('td', { class: 'author' }, a.video.author || '—'),
     el('td', { class: 'num when' }, clock(a.start) + '–' + clock(a.end)),
     el('td', { class: 'num score' }, percent(a.score)),
