@@ -10,6 +10,7 @@
 #include "core/config.h"
 #include "core/errors.h"
 #include "core/home.h"
+#include "core/redact.h"
 #include "store/store.h"
 
 namespace {
@@ -40,13 +41,15 @@ int run_status(const StatusArgs& args) {
   tw::Home home = tw::Home::resolve();
   tw::Config config = tw::find_config(args.config, home);
   if (!args.db.empty()) config.store.url = args.db;
+  tw::remember_secrets(config);
+  const std::string store_url = tw::redact_url(config.store.url);
   auto store = tw::store::open_store(config.store.url);
   auto sources = store->sources();
   auto depth = store->queue_depth();
 
   if (args.format == "json") {
     ordered_json out;
-    out["store"] = config.store.url;
+    out["store"] = store_url;
     out["queue"] = {{"queued", depth.queued},
                     {"scanning", depth.scanning},
                     {"done", depth.done},
@@ -58,10 +61,10 @@ int run_status(const StatusArgs& args) {
     for (const auto& s : sources)
       out["sources"].push_back({{"name", s.config.name},
                                 {"kind", s.config.kind},
-                                {"location", s.config.location},
+                                {"location", tw::redact_url(s.config.location)},
                                 {"last_poll_at", or_null(iso(s.last_poll_at))},
                                 {"last_success_at", or_null(iso(s.last_success_at))},
-                                {"last_error", or_null(s.last_error)},
+                                {"last_error", or_null(tw::redact_text(s.last_error))},
                                 {"last_error_at", or_null(iso(s.last_error_at))},
                                 {"consecutive_failures", s.consecutive_failures},
                                 {"next_poll_at", or_null(iso(s.next_poll_at))},
@@ -70,7 +73,7 @@ int run_status(const StatusArgs& args) {
     return tw::exit_code::ok;
   }
 
-  std::printf("store: %s\n", config.store.url.c_str());
+  std::printf("store: %s\n", store_url.c_str());
   std::printf("queue: %lld queued, %lld scanning, %lld done, %lld failed\n",
               static_cast<long long>(depth.queued), static_cast<long long>(depth.scanning),
               static_cast<long long>(depth.done), static_cast<long long>(depth.failed));
@@ -86,7 +89,7 @@ int run_status(const StatusArgs& args) {
               "FAILURES", "LAST ERROR");
   for (const auto& s : sources) {
     const char* health = s.consecutive_failures > 0 ? "FAIL" : (s.last_success_at ? "ok" : "-");
-    std::string error = s.consecutive_failures > 0 ? s.last_error : "";
+    std::string error = s.consecutive_failures > 0 ? tw::redact_text(s.last_error) : "";
     for (char& c : error)
       if (c == '\n' || c == '\r') c = ' ';
     std::printf("%-20s %-8s %-6s %-21s %-8d %.100s\n", s.config.name.c_str(), s.config.kind.c_str(),

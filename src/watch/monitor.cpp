@@ -14,6 +14,7 @@
 #include "alerts/outbox.h"
 #include "alerts/sink.h"
 #include "core/errors.h"
+#include "core/redact.h"
 #include "models/model_dir.h"
 #include "scan/scanner.h"
 #include "sources/fetch.h"
@@ -80,6 +81,7 @@ class Monitor {
 
   int run() {
     SpdlogToEventLog spdlog_to_events(log_);
+    remember_secrets(config_);
     store::StoreOptions store_options;
     store_options.retry = retry_policy(config_.watch);
     store_ = store::open_store(config_.store.url, store_options);
@@ -92,7 +94,7 @@ class Monitor {
     fs::create_directories(cache_dir_);
 
     for (const SourceConfig& s : config_.sources)
-      store_->upsert_source({s.name, std::string(to_string(s.kind)), s.location});
+      store_->upsert_source({s.name, std::string(to_string(s.kind)), redact_url(s.location)});
 
     if (!options_.no_scan) {
       targets_ = chosen_targets(config_, home_);
@@ -112,7 +114,7 @@ class Monitor {
     std::vector<std::string> names;
     for (const auto& t : targets_) names.push_back(t.name);
     log_.event("start", {{"worker", worker_},
-                         {"store", config_.store.url},
+                         {"store", redact_url(config_.store.url)},
                          {"sources", config_.sources.size()},
                          {"alerts", outbox_->sink_names()},
                          {"targets", names},
@@ -160,7 +162,7 @@ class Monitor {
       log_.event("source.cancelled", {{"source", source.name}});  // shutdown: not a failure
     } catch (const std::exception& e) {
       try {
-        store_->record_poll_failure(source.name, e.what(), source.every);
+        store_->record_poll_failure(source.name, redact_text(e.what()), source.every);
       } catch (const std::exception& inner) {
         log_.event("store.error", {{"error", inner.what()}});
       }
@@ -322,7 +324,8 @@ class Monitor {
       log_.event("video.released", {{"video", video.id}, {"reason", "shutdown"}});
     } catch (const std::exception& e) {
       try {
-        store::VideoState state = store_->fail_scan(video.id, owner, e.what(), started);
+        store::VideoState state =
+            store_->fail_scan(video.id, owner, redact_text(e.what()), started);
         log_.event("scan.failed",
                    {{"video", video.id}, {"error", e.what()}, {"state", store::to_string(state)}});
         // A failed video's download stays for its retry (or for good, once
