@@ -9,6 +9,7 @@
 #include <initializer_list>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 
 #include "core/errors.h"
 
@@ -480,7 +481,12 @@ std::optional<Duration> parse_duration(std::string_view text) {
       ++i;
     }
     if (i == start || (i - start == 1 && dot)) return std::nullopt;
-    double value = std::stod(std::string(text.substr(start, i - start)));
+    double value = 0;
+    try {
+      value = std::stod(std::string(text.substr(start, i - start)));
+    } catch (const std::out_of_range&) {  // 400 digits: no duration, not a crash
+      return std::nullopt;
+    }
     size_t unit_start = i;
     while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
     std::string_view unit = text.substr(unit_start, i - unit_start);

@@ -70,7 +70,10 @@ bool same_secret(const std::string& given, const std::string& expected) {
 void send_json(httplib::Response& res, int status, const json& body) {
   res.status = status;
   res.set_header("Cache-Control", "no-store");
-  res.set_content(body.dump(), "application/json; charset=utf-8");
+  // Text from strangers (titles, a Host header quoted in an error) may not
+  // be UTF-8: replaced, never a 500 (the dump would throw).
+  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace),
+                  "application/json; charset=utf-8");
 }
 
 void send_error(httplib::Response& res, int status, const std::string& message) {

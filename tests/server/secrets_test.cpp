@@ -184,9 +184,9 @@ TEST_F(Secrets, NoOutputAndNoStoredByteHoldsOne) {
     client.set_connection_timeout(5);
     client.set_read_timeout(10);
     const httplib::Headers auth = {{"Authorization", "Bearer " + kDashboardToken}};
-    for (const std::string path :
-         {"/api/sources", "/api/appearances", "/api/appearances/" + appearance, "/api/videos/1",
-          "/api/targets", "/"}) {
+    for (const std::string path : std::vector<std::string>{"/api/sources", "/api/appearances",
+                                                           "/api/appearances/" + appearance,
+                                                           "/api/videos/1", "/api/targets", "/"}) {
       auto res = client.Get(path.c_str(), auth);
       ASSERT_TRUE(res) << path;
       EXPECT_EQ(res->status, 200) << path;
