@@ -83,7 +83,7 @@ for name in "${targets[@]}"; do
     read -r -a options < <(grep -v '^#' "$root/fuzz/$name.options" | tr '\n' ' ')
     extra+=("${options[@]}")
   fi
-  flags=(-max_len=65536 -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=20
+  flags=(-max_len=65536 -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=30
          -artifact_prefix="$artifacts/" -print_final_stats=1 "${extra[@]}")
   output="$build/fuzz-$name.log"
   echo "fuzz.sh: $name: replaying $(find "$seeds" -type f | wc -l) seed and regression inputs"
