@@ -234,7 +234,7 @@ PathRun scan_all(const std::vector<fs::path>& clips, const std::vector<targets::
   for (const auto& r : run.results) {
     run.video += r.duration;
     run.sampled += r.frames_sampled;
-    run.analysed += r.frames_analyzed;
+    run.analysed += r.frames_analysed;
     run.embedded += r.faces_embedded;
     run.confirmed += r.faces_confirmed;
     add_stages(run.stages, r.timings);

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Installs every Debian package trendwatch needs to build, test and run.
 # Idempotent: does nothing when all are present.  Run as root (or with sudo).
+# --dry-run prints what it would do instead.
 set -euo pipefail
+
+dry_run=false
+if [[ ${1:-} == --dry-run ]]; then dry_run=true; fi
 
 packages=(
   # build
@@ -12,8 +16,8 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libxnnpack-dev libpthreadpool-dev
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
-  # run
-  ffmpeg yt-dlp sqlite3
+  # run (yt-dlp: below)
+  ffmpeg sqlite3
   # tests: SMTP sink, PostgreSQL server, headless browser; djpeg for golden fixtures
   libjpeg-turbo-progs
   # fuzzing (scripts/fuzz.sh): clang with libFuzzer and the sanitizer runtimes
@@ -31,14 +35,61 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
-if ((${#missing[@]} == 0)); then
-  echo "install-deps: all ${#packages[@]} packages present"
+
+# yt-dlp: bookworm's 2023.03.04 is too old for TikTok; bookworm-backports has
+# a newer one (still months old: docs/sources.md says how to point the `ytdlp`
+# key at a current standalone release).  Other releases: their own yt-dlp.
+ytdlp_minimum=2025.04.30
+codename=$(sed -n "s/^VERSION_CODENAME=//p" /etc/os-release 2>/dev/null || true)
+ytdlp_version=$(dpkg-query -W -f='${Version}' yt-dlp 2>/dev/null || true)
+ytdlp_status=$(dpkg-query -W -f='${Status}' yt-dlp 2>/dev/null || true)
+need_ytdlp=false
+need_backports_source=false
+if [[ $codename == bookworm ]]; then
+  if [[ $ytdlp_status != *"install ok installed"* ]] ||
+    ! dpkg --compare-versions "$ytdlp_version" ge "$ytdlp_minimum"; then
+    need_ytdlp=true
+    # Any apt source (one-line or deb822) that already names bookworm-backports.
+    if ! grep -qs -E '^[^#]*bookworm-backports' /etc/apt/sources.list \
+      /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; then
+      need_backports_source=true
+    fi
+  fi
+elif [[ $ytdlp_status != *"install ok installed"* ]]; then
+  missing+=(yt-dlp)
+fi
+
+if ((${#missing[@]} == 0)) && ! $need_ytdlp; then
+  echo "install-deps: all $((${#packages[@]} + 1)) packages present"
   exit 0
 fi
 
 SUDO=""
 if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
-echo "install-deps: installing ${missing[*]}"
+run() {
+  if $dry_run; then echo "would run: $*"; else "$@"; fi
+}
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -q
-$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+if $need_backports_source; then
+  echo "install-deps: adding the bookworm-backports apt source"
+  backports="Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg"
+  if $dry_run; then
+    echo "would write /etc/apt/sources.list.d/bookworm-backports.sources:"
+    echo "$backports"
+  else
+    echo "$backports" | $SUDO tee /etc/apt/sources.list.d/bookworm-backports.sources >/dev/null
+  fi
+fi
+run $SUDO apt-get update -q
+if ((${#missing[@]} > 0)); then
+  echo "install-deps: installing ${missing[*]}"
+  run $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+if $need_ytdlp; then
+  echo "install-deps: installing yt-dlp from bookworm-backports (installed: ${ytdlp_version:-none})"
+  run $SUDO apt-get install -y -q --no-install-recommends -t bookworm-backports yt-dlp
+fi

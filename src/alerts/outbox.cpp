@@ -31,6 +31,11 @@ DeliveryReport Outbox::deliver_due(int limit) {
     }
     Sink* sink = by_name.at(delivery.sink);
     try {
+      // Trend alerts are not made here yet: such a delivery fails (and backs
+      // off) rather than being taken for an appearance with the same id.
+      if (delivery.kind != store::kAppearanceDelivery) {
+        throw DeliveryError("alerts of kind '" + delivery.kind + "' are not sent by this outbox");
+      }
       auto cached = alerts.find(delivery.appearance_id);
       if (cached == alerts.end()) {
         std::optional<store::AppearanceRecord> record = store_.appearance(delivery.appearance_id);

@@ -26,7 +26,7 @@ class Outbox {
   // The store must outlive the outbox.
   Outbox(store::Store& store, std::vector<std::unique_ptr<Sink>> sinks);
 
-  // The names to pass in store::ScanResult::sinks.
+  // The names to pass in store::FinishedScan::sinks.
   std::vector<std::string> sink_names() const;
 
   // Sends up to `limit` due deliveries, each through its sink, and records the

@@ -3,15 +3,20 @@
 // input finishes, so a long run streams), or CSV (one row per appearance).
 // Exit 0 when any target was found, 1 when none, 2 when any input failed
 // (the other inputs are still scanned and reported).
+//
+// Settings come from the config's [scan] section (--config FILE, else
+// $TRENDWATCH_HOME/trendwatch.toml when present), and a flag given on the
+// command line overrides its key; without either, the flags' defaults.
 #include <unistd.h>
 #include <nlohmann/json.hpp>
-#include <opencv2/core/utility.hpp>
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <condition_variable>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -19,35 +24,39 @@
 #include <thread>
 
 #include "cli/command.h"
+#include "core/config.h"
 #include "core/errors.h"
 #include "core/home.h"
 #include "models/model_dir.h"
+#include "scan/scan_job.h"
 #include "scan/scanner.h"
 #include "sources/fetch.h"
-#include "targets/target_store.h"
 
 namespace {
 
 using nlohmann::json;
 namespace fs = std::filesystem;
 
+// Unset optionals leave the config's [scan] key (or its default) alone.
 struct ScanArgs {
   std::vector<std::string> inputs;
   std::vector<std::string> targets;
-  double fps = 5;
+  std::optional<std::string> config;
+  std::optional<double> fps;
   std::string format = "text";
   std::string evidence;
-  float threshold = 0;
-  int min_frames = 2;
+  std::optional<float> threshold;
+  std::optional<int> min_frames;
   int max_gap = 2;
   bool exhaustive = false;
   int threads = 0;
-  float min_face = tw::scan::kDefaultSmallestFacePx;
+  std::optional<float> min_face;
   bool first_hit = false;
   bool approximate = false;
   int jobs = 0;  // 0: one per core (at most 8)
-  double download_timeout = 600;
-  double max_download_mb = 500;
+  std::optional<std::string> download_timeout;
+  std::optional<double> max_download_mb;
+  std::optional<std::string> max_download;
 };
 
 double rounded(double v, int digits = 3) {
@@ -81,26 +90,17 @@ json appearance_json(const tw::Appearance& a) {
 json result_json(const tw::scan::ScanResult& r) {
   json appearances = json::array();
   for (const auto& a : r.appearances) appearances.push_back(appearance_json(a));
-  const auto& t = r.timings;
   json out = {{"input", r.input},
               {"duration", rounded(r.duration)},
               {"frames_sampled", r.frames_sampled},
               {"faces", r.faces},
-              {"frames_analyzed", r.frames_analyzed},
+              {"frames_analyzed", r.frames_analysed},
               {"faces_embedded", r.faces_embedded},
               {"faces_confirmed", r.faces_confirmed},
               {"detector_input", r.detector_input},
               {"stopped_early", r.stopped_early},
               {"appearances", appearances},
-              {"timings",
-               {{"decode", rounded(t.decode)},
-                {"detect", rounded(t.detect)},
-                {"align", rounded(t.align)},
-                {"embed", rounded(t.embed)},
-                {"match", rounded(t.match)},
-                {"images", rounded(t.images)},
-                {"classify", rounded(t.classify)},
-                {"wall", rounded(t.wall)}}}};
+              {"timings", tw::scan::timings_json(r.timings)}};
   if (!r.error.empty()) out["error"] = r.error;
   return out;
 }
@@ -166,64 +166,82 @@ class ProgressBar {
   bool drawn_ = false;
 };
 
-std::vector<tw::targets::Target> chosen_targets(const ScanArgs& args) {
-  auto store = tw::targets::TargetStore::open_default();
-  std::vector<tw::targets::Target> out;
-  if (args.targets.empty()) {
-    out = store.load_all();
-    if (out.empty())
-      throw tw::InputError(
-          "", "no targets enrolled (use `trendwatch target add NAME --photos PATH...`)");
-  } else {
-    for (const auto& name : args.targets) out.push_back(store.load(name));
-  }
-  return out;
-}
-
 // One input's outcome, kept until it is its turn to be printed.
 struct Outcome {
   std::optional<tw::scan::ScanResult> result;
   std::string error;  // the input failed as a whole
 };
 
-// One video per core, each with one inference thread: on 2 cores two videos
-// at one thread each scanned 16% more video per second than one video on two
-// threads (bench_speed --jobs 2 --threads 1 vs --jobs 1 --threads 2: the
-// detector's small inputs split poorly across threads).  At most 8, as each
-// job holds its own models.
-int default_jobs() {
-  return std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 8);
-}
-
-int run_scan(const ScanArgs& args, bool threshold_given) {
-  if (!(args.fps > 0 && args.fps <= 60)) throw tw::InputError("--fps", "must be in (0, 60]");
-  if (args.min_frames < 1) throw tw::InputError("--min-frames", "must be at least 1");
-  if (!(args.min_face >= 0)) throw tw::InputError("--min-face", "must be 0 or more pixels");
+// The flags' own checks (the config's keys are checked when it is read).
+void check_flags(const ScanArgs& args) {
+  if (args.fps && !(*args.fps > 0 && *args.fps <= 60))
+    throw tw::InputError("--fps", "must be in (0, 60]");
+  if (args.min_frames && *args.min_frames < 1)
+    throw tw::InputError("--min-frames", "must be at least 1");
+  if (args.min_face && !(*args.min_face >= 0))
+    throw tw::InputError("--min-face", "must be 0 or more pixels");
   if (args.jobs < 0) throw tw::InputError("--jobs", "must be at least 1");
   if (args.exhaustive && args.approximate)
     throw tw::InputError("--approximate",
                          "applies to the optimized path; --exhaustive is the reference path");
+  if (args.max_download_mb && !(*args.max_download_mb > 0))
+    throw tw::InputError("--max-download-mb", "must be more than 0");
+}
+
+// A size as [scan] max_video_bytes takes it: bytes, or with a unit
+// ("200MB", "2GiB").
+std::uint64_t size_flag(const std::string& flag, const std::string& text) {
+  std::optional<std::uint64_t> bytes = tw::parse_size(text);
+  if (!bytes || *bytes == 0)
+    throw tw::InputError(flag, "\"" + text + "\" is not a size (bytes, or e.g. 200MB, 2GiB)");
+  return *bytes;
+}
+
+// Seconds, or a duration as [scan] download_timeout takes it ("90s", "10m").
+tw::Duration duration_flag(const std::string& flag, const std::string& text) {
+  std::optional<tw::Duration> duration;
+  char* end = nullptr;
+  const double seconds = std::strtod(text.c_str(), &end);
+  if (!text.empty() && end && *end == '\0' && seconds > 0 && seconds < 1e9)
+    duration = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+  else
+    duration = tw::parse_duration(text);
+  if (!duration || duration->count() <= 0)
+    throw tw::InputError(flag, "\"" + text + "\" is not a duration (seconds, or e.g. 90s, 10m)");
+  return *duration;
+}
+
+// The config's [scan] with the flags that were given put over it.
+tw::ScanConfig scan_config_with_flags(tw::ScanConfig scan, const ScanArgs& args) {
+  if (args.fps) scan.fps = *args.fps;
+  if (!args.targets.empty()) scan.targets = args.targets;
+  if (args.threshold) scan.threshold = *args.threshold;
+  if (args.min_frames) scan.min_frames = *args.min_frames;  // wins over min_duration
+  if (args.min_face) scan.min_face = *args.min_face;
+  if (args.approximate) scan.approximate = true;
+  if (args.max_download_mb)
+    scan.max_video_bytes = static_cast<std::uint64_t>(*args.max_download_mb * 1e6);
+  if (args.max_download) scan.max_video_bytes = size_flag("--max-download", *args.max_download);
+  if (args.download_timeout)
+    scan.download_timeout = duration_flag("--download-timeout", *args.download_timeout);
+  return scan;
+}
+
+int run_scan(const ScanArgs& args) {
+  check_flags(args);
+  const tw::Home home = tw::Home::resolve();
+  const tw::ScanConfig config =
+      scan_config_with_flags(tw::find_config(args.config, home).scan, args);
   // The reference path is one thread by definition.
-  const int jobs = args.exhaustive ? 1
-                                   : std::min<int>(args.jobs > 0 ? args.jobs : default_jobs(),
-                                                   static_cast<int>(args.inputs.size()));
-  tw::scan::ScanOptions options;
-  options.fps = args.fps;
-  if (threshold_given) options.threshold = args.threshold;
-  options.aggregation.min_frames = args.min_frames;
+  const int jobs = args.exhaustive
+                       ? 1
+                       : std::min<int>(args.jobs > 0 ? args.jobs : tw::scan::default_jobs(),
+                                       static_cast<int>(args.inputs.size()));
+  tw::scan::ScanOptions options = tw::scan::scan_options_from(config);
   options.aggregation.max_gap = std::max(0, args.max_gap);
   options.exhaustive = args.exhaustive;
-  options.smallest_face_px = args.min_face;
   options.first_hit = args.first_hit;
-  options.approximate = args.approximate;
-  options.threads = args.threads;
-  if (jobs > 1) {
-    // OpenCV's thread count is process-wide: set it once here rather than
-    // per scan, and share the cores among the jobs.
-    int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-    cv::setNumThreads(args.threads > 0 ? args.threads : std::max(1, cores / jobs));
-    options.threads = 0;
-  }
+  options.threads = tw::scan::share_cores(jobs, args.threads);
   if (!args.evidence.empty()) options.evidence_dir = args.evidence;
 
   ProgressBar progress(jobs == 1 && ::isatty(STDERR_FILENO) && args.format != "json");
@@ -233,18 +251,16 @@ int run_scan(const ScanArgs& args, bool threshold_given) {
       progress.update(current, time, duration);
     };
 
-  const std::vector<tw::targets::Target> targets = chosen_targets(args);
-  const tw::models::ModelDir models = tw::models::ModelDir::open_default();
+  const std::vector<tw::targets::Target> targets =
+      tw::scan::chosen_targets(home.targets(), config.targets);
+  const tw::models::ModelDir models = tw::models::ModelDir::open(home.models());
   std::vector<std::unique_ptr<tw::scan::Scanner>> scanners;
   for (int i = 0; i < jobs; ++i)
     scanners.push_back(std::make_unique<tw::scan::Scanner>(models, targets, options));
 
-  tw::sources::FetchLimits limits;
-  limits.total_timeout =
-      std::chrono::milliseconds(static_cast<long long>(args.download_timeout * 1000));
+  tw::sources::FetchLimits limits = tw::sources::FetchLimits::from(config);
   limits.connect_timeout = std::min(limits.connect_timeout, limits.total_timeout);
-  limits.max_bytes = static_cast<std::uint64_t>(args.max_download_mb * 1e6);
-  const fs::path download_dir = tw::Home::resolve().cache() / "downloads";
+  const fs::path download_dir = home.cache() / "downloads";
 
   auto scan_one = [&](tw::scan::Scanner& scanner, const std::string& input) {
     Outcome outcome;
@@ -337,22 +353,28 @@ const tw::cli::CommandRegistration registration{
       auto args = std::make_shared<ScanArgs>();
       auto* sub =
           root.add_subcommand("scan", "Find enrolled targets in videos (files or http(s) URLs)");
+      sub->footer(
+          "Settings: the config's [scan] section (--config, else $TRENDWATCH_HOME/trendwatch.toml "
+          "if present);\na flag given here overrides its key.  --max-download-mb N is "
+          "--max-download NMB.");
       sub->add_option("VIDEO_OR_URL", args->inputs, "Video files or http(s) URLs")->required();
-      sub->add_option("--target", args->targets, "Target to look for (repeatable; default: all)")
+      sub->add_option("--config", args->config,
+                      "trendwatch.toml (default: $TRENDWATCH_HOME/trendwatch.toml if present)");
+      sub->add_option("--target", args->targets,
+                      "Target to look for (repeatable; default: [scan] targets, else all)")
           ->allow_extra_args(false);
-      sub->add_option("--fps", args->fps, "Sampled frames per second of video")
-          ->capture_default_str();
+      sub->add_option("--fps", args->fps, "Sampled frames per second of video (default: 5)");
       sub->add_option("--format", args->format,
                       "text (table), json (JSON Lines, one object per input) or csv")
           ->check(CLI::IsMember({"text", "json", "csv"}))
           ->capture_default_str();
       sub->add_option("--evidence", args->evidence,
                       "Write the best frame and face crop of each appearance here");
-      auto* threshold = sub->add_option("--threshold", args->threshold,
-                                        "Max descriptor distance (overrides the targets')")
-                            ->check(CLI::PositiveNumber & CLI::Range(0.0, 2.0));
-      sub->add_option("--min-frames", args->min_frames, "Sampled frames an appearance needs")
-          ->capture_default_str();
+      sub->add_option("--threshold", args->threshold,
+                      "Max descriptor distance (overrides the targets')")
+          ->check(CLI::PositiveNumber & CLI::Range(0.0, 2.0));
+      sub->add_option("--min-frames", args->min_frames,
+                      "Sampled frames an appearance needs (default: 2)");
       sub->add_option("--max-gap", args->max_gap,
                       "Sampled frames without a hit inside one appearance")
           ->capture_default_str();
@@ -363,8 +385,7 @@ const tw::cli::CommandRegistration registration{
                       "share of them per job with --jobs)");
       sub->add_option("--min-face", args->min_face,
                       "Smallest face (pixels) that must be found; larger is faster, smaller "
-                      "faces may be missed (0: the detector's full input)")
-          ->capture_default_str();
+                      "faces may be missed (0: the detector's full input; default: 64)");
       sub->add_flag("--first-hit", args->first_hit,
                     "Stop each video at its first confident appearance (alert-only scans)");
       sub->add_flag("--approximate", args->approximate,
@@ -375,14 +396,15 @@ const tw::cli::CommandRegistration registration{
           "--jobs", args->jobs,
           "Videos scanned at once (0 or unset: one per core, at most 8; --exhaustive: 1)");
       sub->add_option("--download-timeout", args->download_timeout,
-                      "Seconds allowed for downloading a URL")
-          ->capture_default_str();
-      sub->add_option("--max-download-mb", args->max_download_mb,
-                      "Size limit of a downloaded video (MB)")
-          ->capture_default_str();
-      sub->callback([args, threshold, &ctx] {
-        ctx.exit_code =
-            tw::cli::guarded("scan", [&] { return run_scan(*args, threshold->count() > 0); });
+                      "Time allowed for downloading a URL: seconds, or e.g. 90s, 10m (default: "
+                      "10m)");
+      auto* mb = sub->add_option("--max-download-mb", args->max_download_mb,
+                                 "Size limit of a downloaded video in MB (default: 500)");
+      sub->add_option("--max-download", args->max_download,
+                      "Size limit of a downloaded video: bytes, or e.g. 200MB, 2GiB")
+          ->excludes(mb);
+      sub->callback([args, &ctx] {
+        ctx.exit_code = tw::cli::guarded("scan", [&] { return run_scan(*args); });
       });
     }};
 

@@ -1,6 +1,8 @@
 #pragma once
 // trendwatch.toml as plain structs.  The keys are a contract (DESIGN.md,
-// "Contracts"); docs/sources.md lists every key with its default.
+// "Contracts"); docs/sources.md lists every key with its default.  Each key is
+// defined once, as a row of its section's table in src/core/config_*.cpp
+// (config_table.h says how); core/config_keys.h lists them for the docs.
 //
 // Every problem in a config file is an InputError("<file>:<line>", reason):
 // unknown keys, wrong types, bad durations or sizes, unknown kinds, missing
@@ -22,6 +24,8 @@ using Duration = std::chrono::milliseconds;
 
 struct StoreConfig {
   std::string url;  // "sqlite:///abs/path.db" or "postgresql://..."
+
+  bool operator==(const StoreConfig&) const = default;
 };
 
 struct ScanConfig {
@@ -40,6 +44,8 @@ struct ScanConfig {
   std::optional<Duration> min_duration;                  // on-screen time an appearance needs
   std::uint64_t max_video_bytes = 500ull * 1000 * 1000;  // download size limit
   Duration download_timeout = std::chrono::minutes(10);  // whole download
+
+  bool operator==(const ScanConfig&) const = default;
 };
 
 struct WatchConfig {
@@ -54,6 +60,8 @@ struct WatchConfig {
   int outbox_max_attempts = 0;
   std::filesystem::path cache_dir;  // downloads; default <home>/cache
   std::uint64_t cache_max_bytes = 2ull * 1000 * 1000 * 1000;
+
+  bool operator==(const WatchConfig&) const = default;
 };
 
 enum class SourceKind { urls, ytdlp, folder, command, tiktok_research, zeeschuimer };
@@ -82,6 +90,8 @@ struct SourceConfig {
   bool download_media = true;
   std::filesystem::path base_dir;  // config file's folder; the command's working dir
   int line = 0;                    // where the [[source]] starts (0 if not from a file)
+
+  bool operator==(const SourceConfig&) const = default;
 };
 
 enum class AlertKind { webhook, email, command, console };
@@ -97,6 +107,8 @@ struct AlertConfig {
   Duration timeout = std::chrono::seconds(10);
   std::vector<std::string> types = {"appearance", "trend"};  // the alert types it takes
   int line = 0;
+
+  bool operator==(const AlertConfig&) const = default;
 };
 
 // [trend]: when a target is surging (docs/trends.md).
@@ -109,6 +121,8 @@ struct TrendConfig {
   double min_ratio = 3.0;
   Duration refresh_every = std::chrono::hours(6);
   Duration refresh_for = std::chrono::hours(24 * 3);
+
+  bool operator==(const TrendConfig&) const = default;
 };
 
 struct Config {

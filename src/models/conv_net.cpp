@@ -70,15 +70,31 @@ class Reader {
     for (const auto& in : graph_.input()) {
       if (initializers_.count(in.name())) continue;
       const auto& shape = in.type().tensor_type().shape();
-      if (!net_.input.empty() || shape.dim_size() != 4 || shape.dim(1).dim_value() < 1)
-        fail("has an input other than one NCHW image");
+      if (!net_.input.empty() || shape.dim_size() != 4) fail("has an input other than one image");
       net_.input = in.name();
-      net_.input_channels = static_cast<int>(shape.dim(1).dim_value());
+      // NCHW, or NHWC turned into NCHW by its only reader.
+      const onnx::NodeProto* to_nchw = nhwc_transpose_of(in.name());
+      const int channel_axis = to_nchw ? 3 : 1, row_axis = to_nchw ? 1 : 2;
+      if (shape.dim(channel_axis).dim_value() < 1)
+        fail("has an input other than one NCHW (or transposed NHWC) image");
+      net_.input_channels = static_cast<int>(shape.dim(channel_axis).dim_value());
+      net_.input_rows = static_cast<int>(shape.dim(row_axis).dim_value());
+      net_.input_cols = static_cast<int>(shape.dim(row_axis + 1).dim_value());
+      if (to_nchw) aliases_[to_nchw->output(0)] = in.name();
     }
     if (net_.input.empty()) fail("has no input");
     made_[net_.input] = -1;
     channels_[net_.input] = net_.input_channels;
-    for (const auto& node : graph_.node()) read_node(node);
+    for (const auto& node : graph_.node()) {
+      // The runtime's input is NHWC already: readers of the transposed
+      // input read the input itself.
+      if (node.op_type() == "Transpose" && aliases_.count(node.output_size() ? node.output(0) : ""))
+        continue;
+      onnx::NodeProto resolved = node;
+      for (auto& in : *resolved.mutable_input())
+        if (auto it = aliases_.find(in); it != aliases_.end()) in = it->second;
+      read_node(resolved);
+    }
     for (const auto& out : graph_.output()) {
       auto rows = outputs_.find(out.name());
       auto made = made_.find(out.name());
@@ -97,6 +113,22 @@ class Reader {
  private:
   [[noreturn]] void fail(const std::string& reason) const {
     throw InputError(path_.string(), reason + " (the fast runner reads only conv nets)");
+  }
+
+  // The Transpose(perm 0,3,1,2) that is the only reader of `input`, if any.
+  const onnx::NodeProto* nhwc_transpose_of(const std::string& input) const {
+    const onnx::NodeProto* reader = nullptr;
+    for (const auto& node : graph_.node()) {
+      for (const auto& in : node.input()) {
+        if (in != input) continue;
+        if (reader) return nullptr;
+        reader = &node;
+      }
+    }
+    if (!reader || reader->op_type() != "Transpose" || reader->output_size() != 1 ||
+        ints_or(*reader, "perm", {}) != std::vector<int64_t>{0, 3, 1, 2})
+      return nullptr;
+    return reader;
   }
 
   std::string where(const onnx::NodeProto& node) const {
@@ -179,6 +211,10 @@ class Reader {
       layer.output_channels = layer.input_channels;
       return add_layer(std::move(layer));
     }
+    if (op == "ConstantOfShape") return read_zeros(node);
+    if (op == "Concat" && std::any_of(node.input().begin(), node.input().end(),
+                                      [&](const std::string& in) { return zeros_.count(in); }))
+      return read_channel_padding(node);
     if (op == "Transpose") {
       if (layer_making(node).kind != LayerKind::conv ||
           ints_or(node, "perm", {}) != std::vector<int64_t>{0, 2, 3, 1})
@@ -189,8 +225,9 @@ class Reader {
     if (op == "Reshape") {
       auto it = transposed_.find(node.input(0));
       const auto shape = int64s_of(initializer(node, 1));
-      if (it == transposed_.end() || shape.size() != 3 || shape[0] != 0 || shape[1] != -1 ||
-          shape[2] < 1)
+      // [0, -1, width], or [1, rows, width] as tf2onnx fixes it.
+      if (it == transposed_.end() || shape.size() != 3 || (shape[0] != 0 && shape[0] != 1) ||
+          (shape[1] != -1 && shape[1] < 1) || shape[2] < 1)
         fail(where(node) + " does not make rows of an NHWC conv output");
       if (channels_.at(it->second) % shape[2])
         fail(where(node) + " splits a pixel's channels unevenly");
@@ -212,6 +249,38 @@ class Reader {
       return;
     }
     fail("has a " + op + " node (" + node.name() + ")");
+  }
+
+  // ConstantOfShape of zeros shaped [n, channels, h, w]: only the channel
+  // count matters (it becomes a pad layer's).
+  void read_zeros(const onnx::NodeProto& node) {
+    if (const auto* value = attribute(node, "value")) {
+      const auto values = floats_of(value->t());
+      if (!values || std::any_of(values->begin(), values->end(), [](float v) { return v != 0; }))
+        fail(where(node) + " is not zeros");
+    }
+    const auto shape = int64s_of(initializer(node, 0));
+    if (shape.size() != 4 || shape[1] < 1) fail(where(node) + " is not an NCHW shape");
+    zeros_[node.output(0)] = static_cast<int>(shape[1]);
+  }
+
+  // Concat(axis 1) of a value and zeros: the value with zero channels added.
+  void read_channel_padding(const onnx::NodeProto& node) {
+    const auto* axis = attribute(node, "axis");
+    if (!axis || axis->i() != 1 || node.input_size() != 2 ||
+        zeros_.count(node.input(0)) == zeros_.count(node.input(1)))
+      fail(where(node) + " is not one value and zeros along channels");
+    const bool zeros_first = zeros_.count(node.input(0)) > 0;
+    const std::string& value = node.input(zeros_first ? 1 : 0);
+    NetLayer layer;
+    layer.kind = LayerKind::pad;
+    layer.inputs = {value};
+    layer.output = node.output(0);
+    layer.input_channels = channels_of(node, value);
+    const int added = zeros_.at(node.input(zeros_first ? 0 : 1));
+    (zeros_first ? layer.pad_before : layer.pad_after)[3] = added;
+    layer.output_channels = layer.input_channels + added;
+    add_layer(std::move(layer));
   }
 
   void read_clip(const onnx::NodeProto& node) {
@@ -352,6 +421,8 @@ class Reader {
   std::map<std::string, int> channels_;  // value -> channels
   std::map<std::string, std::string> transposed_;  // NHWC value -> conv output
   std::map<std::string, ConvNetOutput> outputs_;
+  std::map<std::string, int> zeros_;            // ConstantOfShape value -> channels
+  std::map<std::string, std::string> aliases_;  // transposed input -> the input
   ConvNet net_;
 };
 

@@ -12,6 +12,14 @@
 // SSD's are, Concat(axis 1) of Reshape([0,-1,width]) of Transpose(perm
 // 0,2,3,1) of conv outputs: each conv's NHWC output read as rows of `width`
 // values.  Anything else is an InputError naming the file and the node.
+//
+// Also read, for nets converted from TensorFlow (BlazeFace as tf2onnx and
+// Barracuda left it): an NHWC input whose only reader is Transpose(perm
+// 0,3,1,2) (the runtime's input is NHWC anyway); channel padding written as
+// Concat(axis 1) of a value and ConstantOfShape zeros (a pad layer: only
+// the zeros' channel count is kept, so other input sizes still run); and
+// Reshape to [1, rows, width] (rows fixed at the file's input size) read as
+// rows of `width` like [0, -1, width].
 #include <array>
 #include <filesystem>
 #include <limits>
@@ -61,7 +69,8 @@ struct ConvNetOutput {
 struct ConvNet {
   std::string input;
   int input_channels = 0;
-  std::vector<NetLayer> layers;  // in an order that runs (each input made before)
+  int input_rows = 0, input_cols = 0;  // the size the file declares; 0: not fixed
+  std::vector<NetLayer> layers;        // in an order that runs (each input made before)
   std::vector<ConvNetOutput> outputs;
 };
 

@@ -23,6 +23,10 @@ namespace tw::scan {
 struct FrameAnalysis {
   AnalysedFrame frame;     // its hits, and whether they may flip
   std::int64_t faces = 0;  // faces detected on it
+  // Faces landmarked and embedded on it (not re-used), and re-detected at
+  // the reference scale (ScanResult counts them once, not per re-use).
+  std::int64_t faces_embedded = 0;
+  std::int64_t faces_confirmed = 0;
 };
 
 class FrameSchedule {

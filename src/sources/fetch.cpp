@@ -1,6 +1,5 @@
 #include "sources/fetch.h"
 
-#include <curl/curl.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,6 +16,7 @@
 #include "core/errors.h"
 #include "core/hash.h"
 #include "sources/process.h"
+#include "sources/transfer.h"
 #include "sources/url_text.h"
 
 namespace fs = std::filesystem;
@@ -27,11 +27,6 @@ namespace {
 
 constexpr const char* kPartMarker = ".part-";
 constexpr const char* kYtdlpDirPrefix = ".ytdlp-";
-
-void init_curl() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 // Letters, digits, '-', '_' and '.' only, at most max_len characters.
 std::string safe_name(const std::string& text, size_t max_len) {
@@ -68,131 +63,6 @@ std::string random_suffix() {
   return out;
 }
 
-std::string bytes_text(std::uint64_t bytes) {
-  return std::to_string(bytes) + " bytes";
-}
-
-std::string write_failure(int error, const fs::path& dir) {
-  if (error == ENOSPC || error == EDQUOT)
-    return "the disk is full: no space left to write into " + dir.string();
-  return "cannot write into " + dir.string() + ": " + std::strerror(error);
-}
-
-// Where a transfer's body goes, and why it stopped.
-struct Sink {
-  int fd = -1;                    // a file, or
-  std::string* memory = nullptr;  // memory
-  std::uint64_t max_bytes = 0;
-  std::uint64_t received = 0;
-  bool too_large = false;
-  int write_error = 0;
-  long long announced = -1;  // Content-Length of the last response, if any
-};
-
-// Remembers Content-Length to name it when the size limit refuses a file.
-size_t on_header(char* data, size_t size, size_t count, void* user) {
-  auto* sink = static_cast<Sink*>(user);
-  const size_t length = size * count;
-  std::string line(data, length);
-  if (line.rfind("HTTP/", 0) == 0) sink->announced = -1;  // a new response (after a redirect)
-  static const std::string key = "content-length:";
-  if (line.size() > key.size() && ascii_lower(line.substr(0, key.size())) == key) {
-    try {
-      sink->announced = std::stoll(line.substr(key.size()));
-    } catch (const std::exception&) {
-      sink->announced = -1;
-    }
-  }
-  return length;
-}
-
-size_t on_body(char* data, size_t size, size_t count, void* user) {
-  auto* sink = static_cast<Sink*>(user);
-  const size_t length = size * count;
-  if (sink->received + length > sink->max_bytes) {
-    sink->too_large = true;
-    return 0;  // aborts the transfer
-  }
-  if (sink->memory) {
-    sink->memory->append(data, length);
-  } else {
-    size_t written = 0;
-    while (written < length) {
-      ssize_t n = ::write(sink->fd, data + written, length - written);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        sink->write_error = n < 0 ? errno : ENOSPC;  // a write of 0 bytes is a full disk
-        return 0;
-      }
-      written += static_cast<size_t>(n);
-    }
-  }
-  sink->received += length;
-  return length;
-}
-
-// Called by libcurl about once a second, and as data flows: non-zero aborts.
-int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-  return cancelled(static_cast<const CancelFlag*>(user)) ? 1 : 0;
-}
-
-struct CurlDeleter {
-  void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
-};
-
-// GETs url into sink; throws InputError(url, reason) on any failure.
-void transfer(const std::string& url, Sink& sink, const FetchLimits& limits, const fs::path& dir) {
-  init_curl();
-  std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
-  if (!curl) throw InputError(url, "cannot start a transfer (libcurl)");
-  char error_text[CURL_ERROR_SIZE] = {0};
-  CURL* c = curl.get();
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-  curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error_text);
-  curl_easy_setopt(c, CURLOPT_USERAGENT, "trendwatch");
-  curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(limits.max_bytes));
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(limits.connect_timeout.count()));
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(limits.total_timeout.count()));
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, limits.low_speed_bytes);
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME,
-                   static_cast<long>(std::max<long long>(1, limits.low_speed_time.count() / 1000)));
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, &sink);
-  if (limits.cancel) {
-    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(c, CURLOPT_XFERINFODATA, const_cast<CancelFlag*>(limits.cancel));
-    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-  }
-  sink.max_bytes = limits.max_bytes;
-  CURLcode rc = curl_easy_perform(c);
-  long status = 0;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-  const std::string detail = error_text[0] ? error_text : curl_easy_strerror(rc);
-  if (rc == CURLE_ABORTED_BY_CALLBACK) throw Cancelled(url);
-  if (sink.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
-    std::string size =
-        sink.announced > 0
-            ? " (Content-Length " + bytes_text(static_cast<std::uint64_t>(sink.announced)) + ")"
-            : "";
-    throw InputError(url, "larger than the size limit of " + bytes_text(limits.max_bytes) + size);
-  }
-  if (sink.write_error) throw InputError(url, write_failure(sink.write_error, dir));
-  if (rc == CURLE_HTTP_RETURNED_ERROR)
-    throw InputError(url, "HTTP status " + std::to_string(status));
-  if (rc == CURLE_OPERATION_TIMEDOUT) throw InputError(url, "timed out: " + detail);
-  if (rc != CURLE_OK) throw InputError(url, "download failed: " + detail);
-  if (status < 200 || status > 299)
-    throw InputError(url, "HTTP status " + std::to_string(status) + " (expected 2xx)");
-}
-
 // Downloads url to final_path through a temporary file in the same folder.
 void download_to(const std::string& url, const fs::path& final_path, const FetchLimits& limits) {
   const fs::path dir = final_path.parent_path();
@@ -207,7 +77,7 @@ void download_to(const std::string& url, const fs::path& final_path, const Fetch
   if (fd < 0) throw InputError(url, write_failure(errno, dir));
   const fs::path temp(name.data());
   ::fchmod(fd, 0644);
-  Sink sink;
+  TransferSink sink;
   sink.fd = fd;
   try {
     transfer(url, sink, limits, dir);
@@ -354,26 +224,57 @@ fs::path download_url(const std::string& url, const fs::path& dir, const FetchLi
   return final_path;
 }
 
-fs::path fetch_video(const VideoRef& video, const fs::path& cache_dir, const FetchLimits& limits) {
-  const FetchMethod method = fetch_method(video);
-  if (method == FetchMethod::local) {
+FetchOutcome fetch(const VideoRef& video, const fs::path& cache_dir, const FetchLimits& limits) {
+  FetchOutcome outcome;
+  outcome.method = fetch_method(video);
+  if (outcome.method == FetchMethod::local) {
     fs::path path =
         video.url.rfind("file://", 0) == 0 ? fs::path(video.url.substr(7)) : fs::path(video.url);
     std::error_code ec;
     if (!fs::is_regular_file(path, ec)) throw InputError(path.string(), "no such file");
-    return path;
+    outcome.file = path;
+    return outcome;
   }
   const std::string stem = safe_name(video.platform.empty() ? "video" : video.platform, 20) + "-" +
                            sha256_hex(video.platform + "\n" + video.id).substr(0, 20);
   if (auto hit = cached(cache_dir, stem)) {
     std::error_code ec;
     fs::last_write_time(*hit, fs::file_time_type::clock::now(), ec);  // recently used: trimmed last
-    return *hit;
+    outcome.file = *hit;
+    outcome.cached = true;
+    return outcome;
   }
-  if (method == FetchMethod::ytdlp) return download_with_ytdlp(video.url, cache_dir, stem, limits);
-  fs::path final_path = cache_dir / (stem + extension_of(url_file_name(video.url)));
-  download_to(video.url, final_path, limits);
-  return final_path;
+  if (is_http_url(video.media_url)) {
+    // Signed media URLs have no extension; TikTok's are MP4.
+    std::string extension = extension_of(url_file_name(video.media_url));
+    if (extension == ".video") extension = ".mp4";
+    fs::path final_path = cache_dir / (stem + extension);
+    try {
+      download_to(video.media_url, final_path, limits);
+      outcome.file = final_path;
+      outcome.method = FetchMethod::http;
+      outcome.from_media_url = true;
+      return outcome;
+    } catch (const InputError& e) {  // the media URL itself stays out of messages: it is long
+      outcome.media_url_failure = "the media URL failed: " + e.reason();
+    }
+  }
+  try {
+    if (outcome.method == FetchMethod::ytdlp) {
+      outcome.file = download_with_ytdlp(video.url, cache_dir, stem, limits);
+    } else {
+      outcome.file = cache_dir / (stem + extension_of(url_file_name(video.url)));
+      download_to(video.url, outcome.file, limits);
+    }
+  } catch (const InputError& e) {
+    if (outcome.media_url_failure.empty()) throw;
+    throw InputError(e.input(), e.reason() + " (tried after " + outcome.media_url_failure + ")");
+  }
+  return outcome;
+}
+
+fs::path fetch_video(const VideoRef& video, const fs::path& cache_dir, const FetchLimits& limits) {
+  return fetch(video, cache_dir, limits).file;
 }
 
 std::string http_get_text(const std::string& url, std::size_t max_bytes,
@@ -386,7 +287,7 @@ std::string http_get_text(const std::string& url, std::size_t max_bytes,
   limits.low_speed_time = std::min(timeout, limits.low_speed_time);
   limits.cancel = cancel;
   std::string body;
-  Sink sink;
+  TransferSink sink;
   sink.memory = &body;
   transfer(url, sink, limits, {});
   return body;

@@ -47,9 +47,26 @@ FetchMethod fetch_method(const VideoRef& video);
 std::filesystem::path download_url(const std::string& url, const std::filesystem::path& dir,
                                    const FetchLimits& limits);
 
+// How fetch() got a video.
+struct FetchOutcome {
+  std::filesystem::path file;
+  FetchMethod method = FetchMethod::local;  // what gave the file
+  bool cached = false;                      // it was in the cache already
+  bool from_media_url = false;              // downloaded from video.media_url
+  // video.media_url was tried and failed (it expires: 403/404/410, or the
+  // network), so video.url was used: why.  "" when it was not tried or worked.
+  std::string media_url_failure;
+};
+
 // Makes the video available as a local file: the path itself for local
 // files, else a download into cache_dir named after (platform, id).  A video
-// already in the cache is not downloaded again.
+// already in the cache is not downloaded again.  A video with a media_url
+// (a direct, expiring media URL from an export) is downloaded from it first
+// with libcurl; when that fails, from its page url as fetch_method says, and
+// the outcome says why (an error then names both reasons).
+FetchOutcome fetch(const VideoRef& video, const std::filesystem::path& cache_dir,
+                   const FetchLimits& limits);
+// fetch(...).file, for callers that do not report a media URL's failure.
 std::filesystem::path fetch_video(const VideoRef& video, const std::filesystem::path& cache_dir,
                                   const FetchLimits& limits);
 

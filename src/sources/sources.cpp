@@ -14,8 +14,11 @@
 #include "core/errors.h"
 #include "core/hash.h"
 #include "sources/fetch.h"
+#include "sources/json_fields.h"
 #include "sources/process.h"
+#include "sources/tiktok_research.h"
 #include "sources/url_text.h"
+#include "sources/zeeschuimer.h"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -51,23 +54,6 @@ std::vector<std::string> lines_of(const std::string& text) {
   return lines;
 }
 
-// A JSON string or number as text; "" otherwise.
-std::string text_of(const json& object, const char* key) {
-  auto it = object.find(key);
-  if (it == object.end() || it->is_null()) return {};
-  if (it->is_string()) return it->get<std::string>();
-  if (it->is_number_integer()) return std::to_string(it->get<long long>());
-  if (it->is_number_unsigned()) return std::to_string(it->get<unsigned long long>());
-  if (it->is_number_float()) return std::to_string(it->get<double>());
-  return {};
-}
-
-std::string first_text(const json& object, std::initializer_list<const char*> keys) {
-  for (const char* key : keys)
-    if (std::string value = text_of(object, key); !value.empty()) return value;
-  return {};
-}
-
 // An epoch in seconds given as a JSON number, as ISO 8601; "" when it is no
 // time (1e300, inf: converting such a double to an integer is undefined).
 std::string iso8601_of_number(const json& seconds) {
@@ -97,7 +83,44 @@ void keep_first(ListResult& result, int max_videos) {
 }
 
 void stamp_source(ListResult& result, const SourceConfig& source) {
-  for (auto& video : result.videos) video.source = source.name;
+  for (auto& video : result.videos) {
+    video.source = source.name;
+    if (video.stats) video.stats->source = source.name;
+  }
+}
+
+// The figures of a yt-dlp entry or a command line; nullopt when none is given.
+std::optional<VideoStats> stats_from(const json& object, const char* views, const char* likes,
+                                     const char* comments, const char* shares, const char* saves) {
+  VideoStats stats;
+  stats.views = count_of(object, views);
+  stats.likes = count_of(object, likes);
+  stats.comments = count_of(object, comments);
+  stats.shares = count_of(object, shares);
+  stats.saves = count_of(object, saves);
+  if (stats.empty()) return std::nullopt;
+  return stats;  // observed_at 0: when the store records them
+}
+
+// "#a #b_c,#d" -> a, b_c, d: TikTok writes a video's hashtags in its description.
+void add_hashtags_in_text(std::vector<std::string>& hashtags, std::string_view text) {
+  for (size_t at = text.find('#'); at != std::string_view::npos; at = text.find('#', at)) {
+    size_t end = ++at;
+    while (end < text.size()) {
+      unsigned char c = static_cast<unsigned char>(text[end]);
+      if (std::isspace(c) || c == '#' || (c < 0x80 && std::ispunct(c) && c != '_')) break;
+      ++end;
+    }
+    add_hashtag(hashtags, text.substr(at, end - at));
+    at = end;
+  }
+}
+
+void add_hashtag_list(std::vector<std::string>& hashtags, const json& object, const char* key) {
+  auto it = object.find(key);
+  if (it == object.end() || !it->is_array()) return;
+  for (const json& tag : *it)
+    if (tag.is_string()) add_hashtag(hashtags, tag.get<std::string>());
 }
 
 ProcessResult run_listing(const SourceConfig& source, const std::vector<std::string>& argv,
@@ -149,6 +172,15 @@ bool video_from_ytdlp(const json& entry, const json& top, VideoRef& video) {
   video.title = text_of(entry, "title");
   video.author = first_text(entry, {"uploader", "channel", "creator", "uploader_id", "channel_id"});
   video.posted_at = posted_at_of(entry);
+  video.stats =
+      stats_from(entry, "view_count", "like_count", "comment_count", "repost_count", "save_count");
+  if (auto duration = number_of(entry, "duration"); duration && *duration >= 0)
+    video.duration = duration;
+  add_hashtag_list(video.hashtags, entry, "hashtags");
+  if (video.hashtags.empty() && video.platform == "tiktok")
+    add_hashtags_in_text(video.hashtags, text_of(entry, "description"));
+  video.music_id = text_of(entry, "track_id");
+  video.music_title = text_of(entry, "track");
   return !video.id.empty() && !video.url.empty();
 }
 
@@ -229,6 +261,9 @@ ListResult parse_json_lines(const std::string& text, int max_videos) {
       video.posted_at = iso8601_of_number(*posted);
     else
       video.posted_at = text_of(object, "posted_at");
+    add_hashtag_list(video.hashtags, object, "hashtags");
+    if (auto stats = object.find("stats"); stats != object.end() && stats->is_object())
+      video.stats = stats_from(*stats, "views", "likes", "comments", "shares", "saves");
     result.videos.push_back(std::move(video));
   }
   keep_first(result, max_videos);
@@ -381,7 +416,9 @@ ListResult list_command(const SourceConfig& source, const ListOptions& options) 
   return result;
 }
 
-ListResult list_source(const SourceConfig& source, const ListOptions& options) {
+namespace {
+
+ListResult list_once(const SourceConfig& source, const ListOptions& options) {
   switch (source.kind) {
     case SourceKind::ytdlp:
       return list_ytdlp(source, options);
@@ -392,10 +429,23 @@ ListResult list_source(const SourceConfig& source, const ListOptions& options) {
     case SourceKind::command:
       return list_command(source, options);
     case SourceKind::tiktok_research:
+      return list_tiktok_research(source, options);
     case SourceKind::zeeschuimer:
-      break;
+      return list_zeeschuimer(source, options);
   }
   fail(source, "unknown source kind");
+}
+
+}  // namespace
+
+ListResult list_source(const SourceConfig& source, const ListOptions& options) {
+  ListResult result = list_once(source, options);
+  // The two incremental kinds hand over their videos themselves.
+  if (options.on_videos && !result.videos.empty()) {
+    options.on_videos(std::move(result.videos));
+    result.videos.clear();
+  }
+  return result;
 }
 
 }  // namespace tw::sources

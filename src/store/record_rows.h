@@ -1,34 +1,46 @@
 #pragma once
-// What the SQLite and PostgreSQL stores share: the same schema, so the same
-// column lists, the same row-to-record readers and the same retry rules.
-// Only the C APIs that hand out column values differ; a reader takes any
-// `Row` with text / integer / real / optional_integer / optional_real(column).
+// The column lists of the store's records and the readers that turn a row of
+// them back into a record, shared by every query and both back ends.
 #include <chrono>
 #include <string>
 
+#include "store/connection.h"
 #include "store/store.h"
 
 namespace tw::store::rows {
 
-// Column lists in reader order, without FROM (PostgreSQL's RETURNING uses
-// them too), and the SELECTs built from them, ready for a WHERE clause.
+// Column lists in reader order, without FROM (RETURNING uses them too), and
+// the SELECTs built from them, ready for a WHERE clause.
 inline constexpr const char* kVideoColumns =
-    "id, platform, video_id, url, title, author, posted_at, source, first_seen_at, state, "
-    "attempts, next_attempt_at, lease_owner, lease_expires_at, last_error, target_set_version, "
-    "duration";
+    "v.id, v.platform, v.video_id, v.url, v.title, v.author, v.posted_at, v.source, "
+    "v.first_seen_at, v.state, v.attempts, v.next_attempt_at, v.lease_owner, v.lease_expires_at, "
+    "v.last_error, v.target_set_version, v.duration, v.hashtags, v.music_id, v.music_title, "
+    "v.media_url, v.posted_ms, v.refreshed_at, v.views, v.likes, v.comments, v.shares, v.saves, "
+    "v.stats_observed_at, v.stats_source";
+inline constexpr int kVideoColumnCount = 30;
 inline constexpr const char* kAppearanceColumns =
     "a.id, a.video, v.platform, v.video_id, v.url, v.title, v.author, v.posted_at, v.source, "
     "a.scan, a.target_set_version, a.target, a.start_s, a.end_s, a.best_time, a.best_score, "
     "a.best_distance, a.box_x, a.box_y, a.box_w, a.box_h, a.frames, a.evidence_frame, "
-    "a.evidence_crop, a.verdict, a.verdict_at, a.created_at";
+    "a.evidence_crop, a.verdict, a.verdict_at, a.created_at, v.hashtags, v.views, "
+    "v.likes, v.comments, v.shares, v.saves, v.stats_observed_at, v.stats_source";
 inline constexpr const char* kDeliveryColumns =
-    "id, appearance, sink, state, attempts, next_attempt_at, last_error, delivered_at";
+    "id, appearance, sink, state, attempts, next_attempt_at, last_error, delivered_at, kind";
 inline constexpr const char* kSourceColumns =
     "name, kind, location, last_poll_at, last_success_at, last_error, last_error_at, "
-    "consecutive_failures, next_poll_at, (SELECT count(*) FROM videos WHERE source = s.name)";
+    "consecutive_failures, next_poll_at, (SELECT count(*) FROM videos WHERE source = s.name), "
+    "warnings, state";
+inline constexpr const char* kSurgeColumns =
+    "id, target, started_at, opened_at, ended_at, window_ms, videos, expected, views, reason, "
+    "payload";
+inline constexpr const char* kObservationColumns =
+    "views, likes, comments, shares, saves, observed_at, source";
+inline constexpr const char* kScanColumns =
+    "id, video, target_set_version, worker, started_at, finished_at, frames_sampled, status, "
+    "error, timings";
 
 inline std::string select_videos() {
-  return std::string("SELECT ") + kVideoColumns + " FROM videos ";
+  return std::string("SELECT ") + kVideoColumns + " FROM videos v ";
 }
 inline std::string select_appearances() {
   return std::string("SELECT ") + kAppearanceColumns +
@@ -40,89 +52,25 @@ inline std::string select_deliveries() {
 inline std::string select_sources() {
   return std::string("SELECT ") + kSourceColumns + " FROM sources s ";
 }
-
-template <class Row>
-VideoRecord read_video(const Row& s) {
-  VideoRecord v;
-  v.id = s.integer(0);
-  v.ref.platform = s.text(1);
-  v.ref.id = s.text(2);
-  v.ref.url = s.text(3);
-  v.ref.title = s.text(4);
-  v.ref.author = s.text(5);
-  v.ref.posted_at = s.text(6);
-  v.ref.source = s.text(7);
-  v.first_seen_at = s.integer(8);
-  v.state = parse_video_state(s.text(9));
-  v.attempts = static_cast<int>(s.integer(10));
-  v.next_attempt_at = s.integer(11);
-  v.lease_owner = s.text(12);
-  v.lease_expires_at = s.optional_integer(13);
-  v.last_error = s.text(14);
-  v.target_set_version = s.text(15);
-  v.duration = s.optional_real(16);
-  return v;
+inline std::string select_scans() {
+  return std::string("SELECT ") + kScanColumns + " FROM scans ";
+}
+inline std::string select_surges() {
+  return std::string("SELECT ") + kSurgeColumns + " FROM surges ";
 }
 
-template <class Row>
-AppearanceRecord read_appearance(const Row& s) {
-  AppearanceRecord r;
-  r.id = s.text(0);
-  r.video_id = s.integer(1);
-  r.video.platform = s.text(2);
-  r.video.id = s.text(3);
-  r.video.url = s.text(4);
-  r.video.title = s.text(5);
-  r.video.author = s.text(6);
-  r.video.posted_at = s.text(7);
-  r.video.source = s.text(8);
-  r.scan_id = s.optional_integer(9);
-  r.target_set_version = s.text(10);
-  Appearance& a = r.appearance;
-  a.target = s.text(11);
-  a.start = s.real(12);
-  a.end = s.real(13);
-  a.best_time = s.real(14);
-  a.best_score = static_cast<float>(s.real(15));
-  a.best_distance = static_cast<float>(s.real(16));
-  a.box = Box{static_cast<float>(s.real(17)), static_cast<float>(s.real(18)),
-              static_cast<float>(s.real(19)), static_cast<float>(s.real(20))};
-  a.frames = static_cast<int>(s.integer(21));
-  a.evidence_frame = s.text(22);
-  a.evidence_crop = s.text(23);
-  r.verdict = parse_verdict(s.text(24));
-  r.verdict_at = s.optional_integer(25);
-  r.created_at = s.integer(26);
-  return r;
-}
+// An appearance that counts (for trends, listings, refreshes): not dismissed.
+inline constexpr const char* kNotDismissed = "(a.verdict IS NULL OR a.verdict <> 'dismissed')";
 
-template <class Row>
-DeliveryRecord read_delivery(const Row& s) {
-  DeliveryRecord d;
-  d.id = s.integer(0);
-  d.appearance_id = s.text(1);
-  d.sink = s.text(2);
-  d.state = parse_delivery_state(s.text(3));
-  d.attempts = static_cast<int>(s.integer(4));
-  d.next_attempt_at = s.integer(5);
-  d.last_error = s.text(6);
-  d.delivered_at = s.optional_integer(7);
-  return d;
-}
-
-template <class Row>
-SourceRecord read_source(const Row& s) {
-  SourceRecord r;
-  r.config = {s.text(0), s.text(1), s.text(2)};
-  r.last_poll_at = s.optional_integer(3);
-  r.last_success_at = s.optional_integer(4);
-  r.last_error = s.text(5);
-  r.last_error_at = s.optional_integer(6);
-  r.consecutive_failures = static_cast<int>(s.integer(7));
-  r.next_poll_at = s.optional_integer(8);
-  r.videos = s.integer(9);
-  return r;
-}
+// Figures in the order views, likes, comments, shares, saves, observed at,
+// source, from column `first` on; nullopt when never observed.
+std::optional<VideoStats> read_stats(const Row& row, int first);
+VideoRecord read_video(const Row& row);  // columns 0 .. kVideoColumnCount-1
+AppearanceRecord read_appearance(const Row& row);
+DeliveryRecord read_delivery(const Row& row);
+SourceRecord read_source(const Row& row);
+ScanRecord read_scan(const Row& row);
+SurgeRecord read_surge(const Row& row);
 
 // The delay before retry number `attempts`: base * 2^(attempts-1), at most cap.
 Millis backoff(std::chrono::milliseconds base, std::chrono::milliseconds cap, int attempts);

@@ -46,21 +46,25 @@ Verdict parse_verdict(std::string_view s);  // "", "confirmed", "dismissed"
 std::string appearance_id(const VideoRef& video, const std::string& target,
                           const std::string& target_set_version, double start_seconds);
 
-struct SourceConfig {
+// A source as the store knows it (its health is in SourceRecord).  Not
+// tw::SourceConfig, the configured source with all its keys.
+struct SourceIdentity {
   std::string name;  // unique; the key
   std::string kind;  // urls | ytdlp | folder | command | ...
   std::string location;
 };
 
 struct SourceRecord {
-  SourceConfig config;
+  SourceIdentity config;
   std::optional<Millis> last_poll_at;
   std::optional<Millis> last_success_at;
   std::string last_error;  // of the latest failure, kept after a success
   std::optional<Millis> last_error_at;
   int consecutive_failures = 0;
   std::optional<Millis> next_poll_at;
-  std::int64_t videos = 0;  // videos this source listed that the store kept
+  std::int64_t videos = 0;            // videos this source listed that the store kept
+  std::vector<std::string> warnings;  // of the latest successful poll
+  std::string state = "{}";           // the source's own JSON (cursors, file offsets)
 };
 
 struct VideoRecord {
@@ -73,8 +77,11 @@ struct VideoRecord {
   std::string lease_owner;
   std::optional<Millis> lease_expires_at;
   std::string last_error;
-  std::string target_set_version;  // the version it was last scanned for; "" = never
-  std::optional<double> duration;  // seconds, when a scan measured it
+  std::string target_set_version;      // the version it was last scanned for; "" = never
+  std::optional<double> duration;      // seconds: the scan's measure, else the listing's
+  std::optional<Millis> posted_ms;     // ref.posted_at parsed, when it could be
+  std::optional<VideoStats> latest;    // the newest figures (also in ref.stats)
+  std::optional<Millis> refreshed_at;  // when its figures were last re-observed (or tried)
 };
 
 struct ScanRecord {
@@ -93,7 +100,8 @@ struct ScanRecord {
 struct AppearanceRecord {
   std::string id;  // appearance_id(...)
   std::int64_t video_id = 0;
-  VideoRef video;
+  VideoRef video;  // with hashtags and stats (the latest figures) for the alert
+
   std::optional<std::int64_t> scan_id;
   std::string target_set_version;
   Appearance appearance;  // target, start, end, best_*, box, frames, evidence
@@ -102,24 +110,69 @@ struct AppearanceRecord {
   Millis created_at = 0;
 };
 
+// What a delivery announces: an appearance, or a trend surge.
+inline constexpr const char* kAppearanceDelivery = "appearance";
+inline constexpr const char* kTrendDelivery = "trend";
+
 struct DeliveryRecord {
   std::int64_t id = 0;
-  std::string appearance_id;
+  std::string appearance_id;  // the alert's id: an appearance's, or a surge's (kind)
   std::string sink;
   DeliveryState state = DeliveryState::pending;
   int attempts = 0;
   Millis next_attempt_at = 0;
   std::string last_error;
   std::optional<Millis> delivered_at;
+  std::string kind = kAppearanceDelivery;  // kAppearanceDelivery | kTrendDelivery
 };
 
 struct EnqueueResult {
   std::int64_t video_id = 0;
   bool is_new = false;
+  bool observed = false;  // the listing's figures were stored as an observation
+};
+
+// list_videos(): "" / nullopt = no filter.
+struct VideoQuery {
+  std::string source;
+  std::string target;           // videos with a non-dismissed appearance of it
+  std::optional<Millis> since;  // first seen or posted at or after
+  int limit = 100;
+  int offset = 0;
+};
+
+// Requests and records counted against a daily quota.
+struct QuotaUsage {
+  std::int64_t requests = 0, records = 0;
+};
+
+// A video counted for a target's trend: at its posted time, else when first seen.
+struct TrendVideo {
+  VideoRecord video;
+  std::string target;
+  Millis counted_at = 0;
+  std::int64_t appearances = 0;  // non-dismissed ones of the target in the video
+  float best_score = 0;
+  std::string best_appearance_id;
+};
+
+// A target's surge: far more videos (or reach) than its baseline predicts.
+struct SurgeRecord {
+  std::string id;  // deterministic per surge: the trend alert's id
+  std::string target;
+  Millis started_at = 0;  // start of its first bucket
+  Millis opened_at = 0;   // when it was detected; 0 = the store's now
+  std::optional<Millis> ended_at;
+  Millis window_ms = 0;
+  std::int64_t videos = 0;
+  double expected = 0;
+  std::int64_t views = 0;
+  std::string reason;
+  std::string payload_json = "{}";  // the alert, as sent
 };
 
 // What a finished scan hands to the store, all stored in one transaction.
-struct ScanResult {
+struct FinishedScan {
   std::int64_t video_id = 0;
   std::string worker;  // the lease owner; its lease is cleared
   std::string target_set_version;
@@ -194,19 +247,27 @@ class Store {
 
   // --- sources -----------------------------------------------------------
   // Inserts or updates kind/location; keeps health.
-  virtual void upsert_source(const SourceConfig& source) = 0;
+  virtual void upsert_source(const SourceIdentity& source) = 0;
   // A poll listed the feed: clears consecutive_failures; next poll after `next_in`.
-  virtual void record_poll_success(const std::string& source,
-                                   std::chrono::milliseconds next_in) = 0;
+  // The poll's warnings are kept (shown by status) until the next success.
+  virtual void record_poll_success(const std::string& source, std::chrono::milliseconds next_in,
+                                   const std::vector<std::string>& warnings = {}) = 0;
   virtual void record_poll_failure(const std::string& source, const std::string& error,
                                    std::chrono::milliseconds next_in) = 0;
   virtual std::vector<SourceRecord> sources() const = 0;
   // Names of sources whose next poll is due (never polled = due).
   virtual std::vector<std::string> due_sources() const = 0;
+  // A source's own JSON (cursors, file offsets); "{}" when unset.  Setting
+  // it needs the source to be known (upsert_source) and the text to be JSON.
+  virtual std::string source_state(const std::string& source) const = 0;
+  virtual void set_source_state(const std::string& source, const std::string& json) = 0;
 
   // --- the video queue -----------------------------------------------------
-  // Queues a listed video unless (platform, id) is known; a known video keeps
-  // its state (a new target-set version needs rescan()).
+  // Queues a listed video unless (platform, id) is known.  A known video keeps
+  // its state (a new target-set version needs rescan()) but gains what it
+  // lacked: hashtags (merged), music, title, author, posted_at, duration, and
+  // a newer media_url.  Figures (video.stats) become an observation, one per
+  // video, source and instant, and the latest figures when newer.
   virtual EnqueueResult enqueue_video(const VideoRef& video) = 0;
   // Re-queues every done or failed video not scanned for `target_set_version`;
   // returns how many.
@@ -228,13 +289,53 @@ class Store {
   virtual bool expire_lease(std::int64_t video_id, const std::string& owner) = 0;
   // One transaction: the scan row, its appearances (an id already stored is
   // kept as is), one pending delivery per appearance and sink, the video done.
-  virtual CompletedScan complete_scan(const ScanResult& result) = 0;
+  virtual CompletedScan complete_scan(const FinishedScan& result) = 0;
   // Records a failed scan; the video is retried later with backoff or, after
   // max_scan_attempts, failed for good.  Only the lease holder changes the
   // video's state (a late failure after another worker took over is only
   // recorded).  Returns the video's state afterwards.
   virtual VideoState fail_scan(std::int64_t video_id, const std::string& worker,
                                const std::string& error, Millis started_at) = 0;
+
+  // --- figures (how far a video spread) ------------------------------------------
+  // Stores an observation (observed_at 0 = now; empty figures store none),
+  // the latest figures when it is the newest, and refreshed_at = now.
+  // Throws InputError for an unknown video.
+  virtual void record_observation(std::int64_t video_id, const VideoStats& stats) = 0;
+  virtual std::vector<VideoStats> observations(std::int64_t video_id) const = 0;  // oldest first
+  // A refresh was tried (even if it failed): refreshed_at = now.
+  virtual void mark_refreshed(std::int64_t video_id) = 0;
+  // Videos with a non-dismissed appearance, first seen within `refresh_for`,
+  // whose figures were last refreshed (else observed, else first seen)
+  // `refresh_every` or longer ago; the longest-waiting first.
+  virtual std::vector<VideoRecord> videos_to_refresh(std::chrono::milliseconds refresh_every,
+                                                     std::chrono::milliseconds refresh_for,
+                                                     int limit) const = 0;
+
+  // --- quotas (shared by every process on the database) ----------------------
+  // `day` is "YYYYMMDD" (UTC).  Zero when nothing was used.
+  virtual QuotaUsage quota_usage(const std::string& key, const std::string& day) const = 0;
+  // Adds the amounts atomically when the totals stay within `max` and returns
+  // true; otherwise adds nothing and returns false.  Only a positive amount
+  // is checked: a refund (negative records) is always taken.
+  virtual bool consume_quota(const std::string& key, const std::string& day, std::int64_t requests,
+                             std::int64_t records, const QuotaUsage& max) = 0;
+
+  // --- trends --------------------------------------------------------------------
+  // One row per video and target with a non-dismissed appearance of `target`
+  // ("" = every target) whose counted time is in [since, until), in counted order.
+  virtual std::vector<TrendVideo> trend_videos(const std::string& target, Millis since,
+                                               Millis until) const = 0;
+  virtual std::optional<SurgeRecord> open_surge(const std::string& target) const = 0;
+  // One transaction: the surge and one pending delivery of kind "trend" per
+  // sink.  False, with nothing written, when a surge with that id exists.
+  virtual bool start_surge(const SurgeRecord& surge, const std::vector<std::string>& sinks) = 0;
+  // Ends an open surge (an ended one keeps its end); InputError when unknown.
+  virtual void end_surge(const std::string& id, Millis ended_at) = 0;
+  virtual std::optional<SurgeRecord> surge(const std::string& id) const = 0;
+  // Surges of `target` ("" = all) still open or ended at or after `since`,
+  // oldest first.
+  virtual std::vector<SurgeRecord> surges(const std::string& target, Millis since) const = 0;
 
   // --- deliveries (the outbox) ----------------------------------------------
   // Pending deliveries whose time has come, for the given sinks, oldest first.
@@ -260,6 +361,8 @@ class Store {
   virtual std::optional<VideoDetail> video(std::int64_t video_id) const = 0;
   virtual std::vector<VideoRecord> videos(std::optional<VideoState> state, int limit,
                                           int offset) const = 0;
+  // Newest first: by posted time, else first seen.
+  virtual std::vector<VideoRecord> list_videos(const VideoQuery& query) const = 0;
   virtual std::vector<TargetSummary> targets() const = 0;
   virtual QueueDepth queue_depth() const = 0;
 };

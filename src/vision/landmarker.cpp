@@ -145,26 +145,20 @@ Point aligned_position(int index, int size) {
           static_cast<float>((p[1] + kChipPadding) * scale)};
 }
 
-cv::Mat alignment_transform(const std::vector<Point>& landmarks68, int size) {
-  if (landmarks68.size() != static_cast<size_t>(kPoints))
-    throw std::invalid_argument("align_face needs the 68 landmarks");
-  // Least-squares similarity (Umeyama) from the landmarks to the layout.
-  const int n = kPoints - kFirstAligned;
+cv::Mat similarity_transform(const std::vector<cv::Point2d>& from,
+                             const std::vector<cv::Point2d>& to) {
+  if (from.size() != to.size() || from.size() < 2)
+    throw std::invalid_argument("similarity_transform needs two equal sets of >= 2 points");
+  // Least-squares similarity (Umeyama).
+  const double n = static_cast<double>(from.size());
   cv::Point2d mean_src(0, 0), mean_dst(0, 0);
-  std::vector<cv::Point2d> src(n), dst(n);
-  for (int i = 0; i < n; ++i) {
-    src[i] = {landmarks68[kFirstAligned + i].x, landmarks68[kFirstAligned + i].y};
-    const Point d = aligned_position(kFirstAligned + i, size);
-    dst[i] = {d.x, d.y};
-    mean_src += src[i];
-    mean_dst += dst[i];
-  }
+  for (size_t i = 0; i < from.size(); ++i) mean_src += from[i], mean_dst += to[i];
   mean_src *= 1.0 / n;
   mean_dst *= 1.0 / n;
   cv::Matx22d cov = cv::Matx22d::zeros();
   double var_src = 0;
-  for (int i = 0; i < n; ++i) {
-    const cv::Point2d s = src[i] - mean_src, d = dst[i] - mean_dst;
+  for (size_t i = 0; i < from.size(); ++i) {
+    const cv::Point2d s = from[i] - mean_src, d = to[i] - mean_dst;
     cov += cv::Matx22d(d.x * s.x, d.x * s.y, d.y * s.x, d.y * s.y);
     var_src += s.dot(s);
   }
@@ -190,13 +184,29 @@ cv::Mat alignment_transform(const std::vector<Point>& landmarks68, int size) {
   return m;
 }
 
-cv::Mat align_face(const cv::Mat& image, const std::vector<Point>& landmarks68, int size) {
+cv::Mat alignment_transform(const std::vector<Point>& landmarks68, int size) {
+  if (landmarks68.size() != static_cast<size_t>(kPoints))
+    throw std::invalid_argument("align_face needs the 68 landmarks");
+  std::vector<cv::Point2d> src, dst;
+  for (int i = kFirstAligned; i < kPoints; ++i) {
+    src.emplace_back(landmarks68[i].x, landmarks68[i].y);
+    const Point d = aligned_position(i, size);
+    dst.emplace_back(d.x, d.y);
+  }
+  return similarity_transform(src, dst);
+}
+
+cv::Mat align_with(const cv::Mat& image, const cv::Mat& transform, int size) {
   const cv::Mat bgr = as_bgr8(image);
   cv::Mat aligned;
   // Outside the photo stays black, as in dlib's face chips.
-  cv::warpAffine(bgr, aligned, alignment_transform(landmarks68, size), cv::Size(size, size),
-                 cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar::all(0));
+  cv::warpAffine(bgr, aligned, transform, cv::Size(size, size), cv::INTER_LINEAR,
+                 cv::BORDER_CONSTANT, cv::Scalar::all(0));
   return aligned;
+}
+
+cv::Mat align_face(const cv::Mat& image, const std::vector<Point>& landmarks68, int size) {
+  return align_with(image, alignment_transform(landmarks68, size), size);
 }
 
 }  // namespace tw::vision

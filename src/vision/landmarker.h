@@ -34,6 +34,17 @@ cv::Mat align_face(const cv::Mat& bgr, const std::vector<Point>& landmarks68, in
 // The 2x3 similarity transform align_face applies (image -> crop pixels).
 cv::Mat alignment_transform(const std::vector<Point>& landmarks68, int size = 150);
 
+// The least-squares similarity (rotation, uniform scale, shift; never a
+// reflection) taking `from` onto `to` (Umeyama), as a 2x3 CV_64F matrix.
+// Throws std::invalid_argument for unequal sets, fewer than 2 points or
+// points that all coincide.
+cv::Mat similarity_transform(const std::vector<cv::Point2d>& from,
+                             const std::vector<cv::Point2d>& to);
+
+// The size x size crop of bgr under a 2x3 transform (image -> crop pixels),
+// black outside the image, as align_face makes it.
+cv::Mat align_with(const cv::Mat& bgr, const cv::Mat& transform, int size = 150);
+
 // Where align_face puts landmark `index` (17..67: brows, nose, eyes, mouth)
 // in a size x size crop.
 Point aligned_position(int index, int size = 150);

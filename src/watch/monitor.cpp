@@ -1,9 +1,7 @@
 #include "watch/monitor.h"
 
 #include <unistd.h>
-#include <opencv2/core.hpp>
 
-#include <cmath>
 #include <condition_variable>
 #include <future>
 #include <iostream>
@@ -16,6 +14,7 @@
 #include "core/errors.h"
 #include "core/redact.h"
 #include "models/model_dir.h"
+#include "scan/scan_job.h"
 #include "scan/scanner.h"
 #include "sources/fetch.h"
 #include "sources/sources.h"
@@ -27,11 +26,7 @@ namespace tw::watch {
 namespace {
 
 namespace fs = std::filesystem;
-using nlohmann::ordered_json;
 using Clock = std::chrono::steady_clock;
-
-// Thrown from the scanner's progress callback to abandon a scan on shutdown.
-struct ScanCancelled {};
 
 std::string host_name() {
   char buf[256] = {};
@@ -53,20 +48,6 @@ store::RetryPolicy retry_policy(const WatchConfig& watch) {
   policy.delivery_retry_cap = watch.outbox_retry_max;
   policy.max_delivery_attempts = watch.outbox_max_attempts;
   return policy;
-}
-
-std::vector<targets::Target> chosen_targets(const Config& config, const Home& home) {
-  targets::TargetStore folder(home.targets());
-  std::vector<targets::Target> chosen;
-  if (config.scan.targets.empty()) {
-    chosen = folder.load_all();
-  } else {
-    for (const auto& name : config.scan.targets) chosen.push_back(folder.load(name));
-  }
-  if (chosen.empty())
-    throw InputError(home.targets().string(),
-                     "no targets enrolled (use `trendwatch target add NAME --photos PATH...`)");
-  return chosen;
 }
 
 class Monitor {
@@ -97,7 +78,7 @@ class Monitor {
       store_->upsert_source({s.name, std::string(to_string(s.kind)), redact_url(s.location)});
 
     if (!options_.no_scan) {
-      targets_ = chosen_targets(config_, home_);
+      targets_ = scan::chosen_targets(home_.targets(), config_.scan.targets);
       target_set_version_ = targets::TargetStore::set_version_of(targets_);
       models_ = std::make_unique<models::ModelDir>(models::ModelDir::open(home_.models()));
       // Fail now, not in every worker: the models must load.
@@ -213,21 +194,9 @@ class Monitor {
   }
 
   scan::ScanOptions scan_options() const {
-    scan::ScanOptions o;
-    o.fps = config_.scan.fps;
-    if (config_.scan.threshold) o.threshold = static_cast<float>(*config_.scan.threshold);
-    if (config_.scan.min_frames) {
-      o.aggregation.min_frames = *config_.scan.min_frames;
-    } else if (config_.scan.min_duration) {
-      double seconds = std::chrono::duration<double>(*config_.scan.min_duration).count();
-      o.aggregation.min_frames = std::max(1, static_cast<int>(std::ceil(seconds * o.fps)));
-    }
-    if (config_.scan.min_face) o.smallest_face_px = static_cast<float>(*config_.scan.min_face);
-    o.approximate = config_.scan.approximate;
+    scan::ScanOptions o = scan::scan_options_from(config_.scan);
     o.evidence_dir = home_.evidence();
-    o.progress = [this](double, double) {
-      if (stop_.load()) throw ScanCancelled{};
-    };
+    o.cancel = &stop_;  // a shutdown gives the video back (process)
     return o;
   }
 
@@ -281,19 +250,14 @@ class Monitor {
       fs::path file = sources::fetch_video(ref, cache_dir_, limits);
       scan::ScanResult r = scanner.scan(file, evidence_stem(ref));
 
-      store::ScanResult result;
+      store::FinishedScan result;
       result.video_id = video.id;
       result.worker = owner;
       result.target_set_version = target_set_version_;
       result.started_at = started;
       result.frames_sampled = static_cast<int>(r.frames_sampled);
       result.duration = r.duration;
-      result.timings_json =
-          ordered_json{{"decode", r.timings.decode},     {"detect", r.timings.detect},
-                       {"align", r.timings.align},       {"embed", r.timings.embed},
-                       {"match", r.timings.match},       {"images", r.timings.images},
-                       {"classify", r.timings.classify}, {"wall", r.timings.wall}}
-              .dump();
+      result.timings_json = scan::timings_json(r.timings).dump();
       result.appearances = r.appearances;
       result.sinks = outbox_->sink_names();
       store::CompletedScan done = store_->complete_scan(result);
@@ -316,12 +280,10 @@ class Monitor {
         std::error_code ec;
         fs::remove(file, ec);  // scanned: the evidence is kept, the download is not needed
       }
-    } catch (const ScanCancelled&) {
-      store_->release_video(video.id, owner);
-      log_.event("video.released", {{"video", video.id}, {"reason", "shutdown"}});
+    } catch (const scan::Cancelled&) {
+      release_on_shutdown(video.id, owner);
     } catch (const sources::Cancelled&) {
-      store_->release_video(video.id, owner);
-      log_.event("video.released", {{"video", video.id}, {"reason", "shutdown"}});
+      release_on_shutdown(video.id, owner);
     } catch (const std::exception& e) {
       try {
         store::VideoState state =
@@ -337,6 +299,12 @@ class Monitor {
         log_.event("store.error", {{"video", video.id}, {"error", store_error.what()}});
       }
     }
+  }
+
+  // Both cancel flags (download and scan) are stop_: shutdown, not a failure.
+  void release_on_shutdown(std::int64_t video, const std::string& owner) {
+    store_->release_video(video, owner);
+    log_.event("video.released", {{"video", video}, {"reason", "shutdown"}});
   }
 
   // Oldest files first; finished scans delete their own download.
@@ -392,8 +360,7 @@ class Monitor {
     // Inference threads are process-wide: share the cores among the scan
     // workers (as `scan --jobs` does) rather than give each all of them.
     const int concurrency = std::max(1, config_.watch.concurrency);
-    const int cores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-    cv::setNumThreads(std::max(1, cores / concurrency));
+    scan::share_cores(concurrency, 0);
     std::vector<std::thread> workers;
     for (int i = 0; i < concurrency; ++i)
       workers.emplace_back([this, i, &stop_when_idle] { scan_worker(i + 1, stop_when_idle); });

@@ -57,7 +57,7 @@ struct StoreWithAppearances {
     video.source = "demo";
     auto queued = store->enqueue_video(video);
     store->claim_video("worker", std::chrono::minutes(1));
-    store::ScanResult result;
+    store::FinishedScan result;
     result.video_id = queued.video_id;
     result.worker = "worker";
     result.target_set_version = "v1";

@@ -15,8 +15,9 @@ std::string bench_program(const std::string& name) {
   return std::string(TW_BINARY_DIR) + "/bench/" + name;
 }
 
-const std::vector<std::string> kPrograms = {"bench_decode", "bench_embedder", "bench_faces",
-                                            "bench_scan",   "bench_speed",    "bench_workers"};
+const std::vector<std::string> kPrograms = {"bench_blazeface", "bench_decode", "bench_embedder",
+                                            "bench_faces",     "bench_scan",   "bench_speed",
+                                            "bench_workers"};
 
 }  // namespace
 
@@ -50,6 +51,7 @@ TEST(BenchOptions, BadNumbersAndMissingValuesAreRefused) {
       {{"bench_speed", "--min-face", "-5"}, "--min-face -5: must be a whole number of at least 0"},
       {{"bench_scan", "--threads", "2x"}, "--threads 2x: must be a whole number of at least 1"},
       {{"bench_faces", "--rounds"}, "--rounds: needs a value (N)"},
+      {{"bench_blazeface", "--photos", "0"}, "--photos 0: must be a whole number of at least 1"},
       {{"bench_decode", "--clip", "/nonexistent.mp4"}, "/nonexistent.mp4: no such file"},
   };
   for (const auto& c : cases) {

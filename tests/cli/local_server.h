@@ -1,7 +1,8 @@
 #pragma once
-// A tiny HTTP server on 127.0.0.1 for download failure tests: it answers
-// every request with 404, or accepts connections and never answers (to
-// check that the download's timeout bounds the wait).  Header-only.
+// A tiny HTTP server on 127.0.0.1 for download tests: it answers every
+// request with 404, or accepts connections and never answers (to check that
+// the download's timeout bounds the wait), or answers 200 with one body (a
+// video, to check size limits).  Header-only.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -12,15 +13,17 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace tw::test {
 
 class LocalServer {
  public:
-  enum class Mode { not_found, silent };
+  enum class Mode { not_found, silent, body };
 
-  explicit LocalServer(Mode mode) : mode_(mode) {
+  // body: what Mode::body answers every request with.
+  explicit LocalServer(Mode mode, std::string body = "") : mode_(mode), body_(std::move(body)) {
     listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
     if (listener_ < 0) throw std::runtime_error("socket failed");
     sockaddr_in addr{};
@@ -62,10 +65,24 @@ class LocalServer {
       }
       read_request(fd);
       const std::string reply =
-          "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 9\r\n"
-          "Connection: close\r\n\r\nnot found";
-      (void)!::write(fd, reply.data(), reply.size());
+          mode_ == Mode::body
+              ? "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: " +
+                    std::to_string(body_.size()) + "\r\nConnection: close\r\n\r\n" + body_
+              : "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 9\r\n"
+                "Connection: close\r\n\r\nnot found";
+      write_all(fd, reply);
       ::close(fd);
+    }
+  }
+  static void write_all(int fd, const std::string& bytes) {
+    std::size_t sent = 0;
+    while (sent < bytes.size()) {
+      pollfd p{fd, POLLOUT, 0};
+      if (::poll(&p, 1, 2000) <= 0) return;  // the client gave up (a size limit)
+      // MSG_NOSIGNAL: a client that hung up is no SIGPIPE for the test.
+      ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+      if (n <= 0) return;
+      sent += static_cast<std::size_t>(n);
     }
   }
   static void read_request(int fd) {
@@ -81,6 +98,7 @@ class LocalServer {
   }
 
   Mode mode_;
+  std::string body_;
   int listener_ = -1;
   int port_ = 0;
   std::atomic<bool> stop_{false};

@@ -174,3 +174,89 @@ TEST_F(ScanCli, UnknownTargetIsAnError) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("nobody: no such target"), std::string::npos) << r.err;
 }
+
+namespace {
+
+// A home that shares the suite's enrolled targets and models, with its own
+// trendwatch.toml (picked up without --config).
+fs::path home_with_config(const fs::path& shared, const std::string& toml) {
+  fs::path home = fresh_home("cli-scan-config");
+  fs::create_directory_symlink(shared / "targets", home / "targets");
+  write_file(home / "trendwatch.toml", toml);
+  return home;
+}
+
+int frames_sampled(const RunResult& r) {
+  auto lines = json_lines(r.out);
+  return lines.size() == 1 ? lines[0]["frames_sampled"].get<int>() : -1;
+}
+
+}  // namespace
+
+TEST_F(ScanCli, TheConfigsScanSectionAppliesAndAFlagOverridesIt) {
+  const fs::path home = home_with_config(ScanCli::home(), "[scan]\nfps = 2\n");
+  const std::string movie = movie_avi().string();
+  // movie.avi is 4.5 s: samples at 0, 0.5, ..., 4.0 at 2 fps; 23 at 5 fps.
+  RunResult from_file = run_in(home, {"scan", movie, "--format", "json"});
+  EXPECT_EQ(from_file.exit_code, 0) << from_file.err;
+  EXPECT_EQ(frames_sampled(from_file), 9) << from_file.out;
+  RunResult flag = run_in(home, {"scan", movie, "--format", "json", "--fps", "5"});
+  EXPECT_EQ(frames_sampled(flag), 23) << flag.out;
+
+  // --config FILE instead of the home's file.
+  const fs::path other = work_ / "other.toml";
+  write_file(other, "[scan]\nfps = 1\n");
+  RunResult explicit_file =
+      run_in(home, {"scan", movie, "--format", "json", "--config", other.string()});
+  EXPECT_EQ(frames_sampled(explicit_file), 5) << explicit_file.out;
+
+  // Without a config file, the flags' defaults.
+  RunResult none = run_in(ScanCli::home(), {"scan", movie, "--format", "json"});
+  EXPECT_EQ(frames_sampled(none), 23) << none.out;
+}
+
+TEST_F(ScanCli, ConfigTargetsAreScannedUnlessTargetFlagsAreGiven) {
+  const fs::path home = home_with_config(ScanCli::home(), "[scan]\ntargets = [\"nobody\"]\n");
+  RunResult configured = run_in(home, {"scan", movie_avi().string()});
+  EXPECT_EQ(configured.exit_code, 2);
+  EXPECT_NE(configured.err.find("nobody: no such target"), std::string::npos) << configured.err;
+  RunResult flagged = run_in(home, {"scan", movie_avi().string(), "--target", "jesper"});
+  EXPECT_EQ(flagged.exit_code, 0) << flagged.err;
+}
+
+TEST_F(ScanCli, ABadConfigIsAnErrorNamingItsLine) {
+  const fs::path home = home_with_config(ScanCli::home(), "[scan]\nfps = 5\nspeed = 2\n");
+  RunResult r = run_in(home, {"scan", movie_avi().string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("trendwatch.toml:3"), std::string::npos) << r.err;
+}
+
+TEST_F(ScanCli, DownloadSizeLimitsFromTheConfigOrEitherFlag) {
+  LocalServer server(LocalServer::Mode::body, read_file(movie_avi()));  // 491853 bytes
+  const std::string url = server.url("/movie.avi");
+  auto scan_url = [&](const fs::path& home, std::vector<std::string> flags) {
+    std::vector<std::string> args = {"scan", url, "--format", "json"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    return run_in(home, args, 120);
+  };
+  auto refused = [](const RunResult& r) {
+    return r.exit_code == 2 && r.err.find("larger than the size limit") != std::string::npos;
+  };
+  const fs::path small = home_with_config(ScanCli::home(), "[scan]\nmax_video_bytes = \"100kB\"\n");
+  RunResult r = scan_url(small, {});
+  EXPECT_TRUE(refused(r)) << r.exit_code << r.err;
+  r = scan_url(small, {"--max-download-mb", "1"});
+  EXPECT_EQ(r.exit_code, 0) << "the flag overrides [scan] max_video_bytes: " << r.err;
+  r = scan_url(small, {"--max-download", "1MB"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+
+  r = scan_url(ScanCli::home(), {"--max-download", "100kB"});
+  EXPECT_TRUE(refused(r)) << r.exit_code << r.err;
+  r = scan_url(ScanCli::home(), {"--max-download-mb", "0.1"});
+  EXPECT_TRUE(refused(r)) << r.exit_code << r.err;
+  r = scan_url(ScanCli::home(), {"--max-download", "lots"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--max-download: \"lots\" is not a size"), std::string::npos) << r.err;
+  r = scan_url(ScanCli::home(), {"--max-download", "1MB", "--max-download-mb", "1"});
+  EXPECT_EQ(r.exit_code, 2) << "one size limit or the other";
+}

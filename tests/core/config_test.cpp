@@ -6,6 +6,7 @@
 
 #include <fstream>
 
+#include "core/config_test_util.h"
 #include "core/errors.h"
 #include "support/test_support.h"
 
@@ -51,23 +52,12 @@ from = "trendwatch@example.org"
 to = ["desk@example.org"]
 )";
 
-tw::Home test_home() {
-  return tw::Home{tw::test::fresh_dir("config-home")};
-}
-
 tw::Config parse(const std::string& text, const fs::path& base = "/etc/tw") {
-  return tw::parse_config(text, "tw.toml", base, test_home());
+  return tw::test::parse_config_text(text, base);
 }
 
-// The error's input ("tw.toml:<line>") and reason.
 std::pair<std::string, std::string> error_of(const std::string& text) {
-  try {
-    parse(text);
-  } catch (const tw::InputError& e) {
-    return {e.input(), e.reason()};
-  }
-  ADD_FAILURE() << "no error for:\n" << text;
-  return {};
+  return tw::test::config_error(text);
 }
 
 TEST(Config, ContractExampleParses) {

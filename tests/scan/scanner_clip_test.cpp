@@ -83,3 +83,36 @@ TEST(ScannerClip, AHalfSecondCameoIsKept) {
   expect_interval(r.appearances[0], 1.5, 2.0);
   EXPECT_GE(r.appearances[0].frames, 2);
 }
+
+TEST(ScannerClip, ARaisedCancelFlagStopsTheScanBetweenFrames) {
+  fs::path clip = test::make_clip(test::jesper_from_3_to_5().spec);
+  for (bool exhaustive : {false, true}) {
+    scan::CancelFlag cancel{false};
+    int frames_seen = 0, raise_at = 3;
+    scan::ScanOptions options;
+    options.exhaustive = exhaustive;
+    options.cancel = &cancel;
+    // Raised from outside the scan (a signal handler's flag) once 3 sampled
+    // frames are through.
+    options.progress = [&](double, double) {
+      if (++frames_seen == raise_at) cancel = true;
+    };
+    scan::Scanner scanner(test::test_models(), {jesper()}, options);
+    EXPECT_THROW(scanner.scan(clip, "clip"), scan::Cancelled) << exhaustive;
+    // A held frame may come out with the frame after it; the 35 sampled
+    // frames of the clip are not all scanned.
+    EXPECT_GE(frames_seen, 3);
+    EXPECT_LE(frames_seen, 5) << exhaustive;
+
+    // Raised before the scan: nothing is analysed.  Lowered again, the
+    // same scanner scans the clip to its end.
+    frames_seen = 0;
+    EXPECT_THROW(scanner.scan(clip, "clip"), scan::Cancelled);
+    EXPECT_EQ(frames_seen, 0);
+    cancel = false;
+    raise_at = -1;
+    scan::ScanResult r = scanner.scan(clip, "clip");
+    EXPECT_EQ(r.frames_sampled, 35);
+    EXPECT_EQ(r.appearances.size(), 1u);
+  }
+}

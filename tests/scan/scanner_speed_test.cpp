@@ -22,7 +22,7 @@ void print(const std::string& label, const scan::ScanResult& r) {
   std::printf(
       "%s %s: %lld sampled, %lld analysed, %lld faces, %lld embedded, %lld confirmed, input %d%s\n",
       label.c_str(), r.input.c_str(), static_cast<long long>(r.frames_sampled),
-      static_cast<long long>(r.frames_analyzed), static_cast<long long>(r.faces),
+      static_cast<long long>(r.frames_analysed), static_cast<long long>(r.faces),
       static_cast<long long>(r.faces_embedded), static_cast<long long>(r.faces_confirmed),
       r.detector_input, r.stopped_early ? ", stopped early" : "");
   for (const auto& a : r.appearances)
@@ -109,9 +109,9 @@ TEST(ScannerSpeed, OptimizedAndNaiveAgreeOnEveryScanClip) {
     expect_found(f.appearances, clip.expected, clip.name + " (optimized)");
     expect_same_appearances(n.appearances, f.appearances, clip.name);
     EXPECT_EQ(f.frames_sampled, n.frames_sampled) << clip.name;
-    EXPECT_EQ(n.frames_analyzed, n.frames_sampled) << "the naive path analyses every frame";
+    EXPECT_EQ(n.frames_analysed, n.frames_sampled) << "the naive path analyses every frame";
     sampled += f.frames_sampled;
-    analysed += f.frames_analyzed;
+    analysed += f.frames_analysed;
     embedded_fast += f.faces_embedded;
     embedded_naive += n.faces_embedded;
   }
@@ -163,7 +163,7 @@ TEST(ScannerSpeed, AHalfSecondFaceBetweenTwoStaticShotsIsFound) {
   expect_found(r.appearances, clip.expected, clip.name);
   EXPECT_GE(r.appearances.at(0).frames, 2);
   // The static shots were skipped by the gate, yet the cameo was not.
-  EXPECT_LT(r.frames_analyzed, r.frames_sampled / 2);
+  EXPECT_LT(r.frames_analysed, r.frames_sampled / 2);
 }
 
 TEST(ScannerSpeed, FirstHitStopsEarlyAndStillReportsTheAppearance) {
@@ -268,7 +268,7 @@ TEST(ScannerSpeed, AStillFaceNearAThresholdIsReDetectedOnlyEveryFewFrames) {
   // Re-detected when first seen and then about once per recheck_every (5)
   // analysed frames, not on each analysed frame it is on screen in.
   EXPECT_GE(f.faces_confirmed, 1);
-  EXPECT_LE(f.faces_confirmed, (f.frames_analyzed + 4) / 5 + 1);
+  EXPECT_LE(f.faces_confirmed, (f.frames_analysed + 4) / 5 + 1);
 }
 
 // `approximate` gives up the reference path's frame-by-frame decisions for
@@ -278,7 +278,7 @@ TEST(ScannerSpeed, ApproximateFindsEveryScanClipsFacesWithLessWork) {
   scan::Scanner exact(test::test_models(), targets);
   scan::Scanner approximate(test::test_models(), targets, approximate_options());
   std::int64_t work_exact = 0, work_approximate = 0;
-  auto work = [](const scan::ScanResult& r) { return r.frames_analyzed + r.faces_confirmed; };
+  auto work = [](const scan::ScanResult& r) { return r.frames_analysed + r.faces_confirmed; };
   for (const auto& [clip, e, a] :
        scan_every_clip(exact, "exact      ", approximate, "approximate")) {
     expect_found(a.appearances, clip.expected, clip.name + " (approximate)");

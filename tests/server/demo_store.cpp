@@ -14,6 +14,19 @@ namespace tw::test {
 
 namespace {
 
+VideoRef video_ref(std::string platform, std::string id, std::string url, std::string title,
+                   std::string author, std::string posted_at, std::string source) {
+  VideoRef v;
+  v.platform = std::move(platform);
+  v.id = std::move(id);
+  v.url = std::move(url);
+  v.title = std::move(title);
+  v.author = std::move(author);
+  v.posted_at = std::move(posted_at);
+  v.source = std::move(source);
+  return v;
+}
+
 constexpr store::Millis kNov20 = 1795165200000;  // 2026-11-20T09:00:00Z
 constexpr store::Millis kMinute = 60 * 1000;
 
@@ -91,18 +104,14 @@ DemoStore make_demo_store(const fs::path& dir) {
   // The demo clip: Jesper talks to the camera.
   *clock = kNov20;
   db.record_poll_success("demo-folder", std::chrono::minutes(5));
-  VideoRef movie{"file",
-                 "movie.avi",
-                 (demo_dir() / "movie.avi").string(),
-                 "Sound card test: \"Hi, my name is Linus\"",
-                 "kphotoalbum demo",
-                 "2006-10-29T19:53:58Z",
-                 "demo-folder"};
+  VideoRef movie = video_ref("file", "movie.avi", (demo_dir() / "movie.avi").string(),
+                             "Sound card test: \"Hi, my name is Linus\"", "kphotoalbum demo",
+                             "2006-10-29T19:53:58Z", "demo-folder");
   demo.movie_video = db.enqueue_video(movie).video_id;
   Appearance jesper_talks = appearance("jesper", 0.4, 2.8, 1.6, 0.82f, 0.31f, {52, 12, 70, 80}, 12);
   write_evidence(movie_frame(1.6), jesper_talks, demo.evidence_root / "movie", "jesper-0.4");
   *clock = kNov20 + 2 * kMinute;
-  store::ScanResult scan{demo.movie_video,
+  store::FinishedScan scan{demo.movie_video,
                          "worker-1",
                          "targets-v3",
                          kNov20 + kMinute,
@@ -120,13 +129,10 @@ DemoStore make_demo_store(const fs::path& dir) {
   db.record_poll_failure("newsdesk", "yt-dlp exited with 1: HTTP Error 429: Too Many Requests",
                          std::chrono::minutes(10));
   db.record_poll_success("newsdesk", std::chrono::minutes(5));
-  VideoRef harbour{"tiktok",
-                   "7301234567890123456",
-                   "https://www.tiktok.com/@newsdesk/video/7301234567890123456",
-                   "Qt course reunion – the tattoo is real! Skål! #qt #kde",
-                   "@newsdesk",
-                   "2026-11-19T18:02:11Z",
-                   "newsdesk"};
+  VideoRef harbour = video_ref("tiktok", "7301234567890123456",
+                               "https://www.tiktok.com/@newsdesk/video/7301234567890123456",
+                               "Qt course reunion – the tattoo is real! Skål! #qt #kde",
+                               "@newsdesk", "2026-11-19T18:02:11Z", "newsdesk");
   demo.harbour_video = db.enqueue_video(harbour).video_id;
   const cv::Mat friends = read_photo("qt-logo.jpg");
   std::vector<Appearance> found{
@@ -158,13 +164,8 @@ DemoStore make_demo_store(const fs::path& dir) {
   db.record_poll_failure("newsdesk", "yt-dlp exited with 1: <b>Unable to extract</b> data",
                          std::chrono::minutes(10));
   db.record_poll_failure("newsdesk", "yt-dlp timed out after 2m", std::chrono::minutes(20));
-  VideoRef hostile{"tiktok",
-                   "7301234567890000001",
-                   "javascript:alert(3)",
-                   DemoStore::hostile_title,
-                   DemoStore::hostile_author,
-                   "",
-                   "newsdesk"};
+  VideoRef hostile = video_ref("tiktok", "7301234567890000001", "javascript:alert(3)",
+                               DemoStore::hostile_title, DemoStore::hostile_author, "", "newsdesk");
   demo.hostile_video = db.enqueue_video(hostile).video_id;
   Appearance jesper_again =
       appearance("jesper", 1.0, 2.2, 1.4, 0.77f, 0.38f, {342, 89, 148, 157}, 6);
@@ -186,8 +187,9 @@ DemoStore make_demo_store(const fs::path& dir) {
   demo.all_appearances.push_back(demo.movie_appearance);
 
   // Listed but not scanned yet.
-  db.enqueue_video({"tiktok", "7301234567890000002", "https://www.tiktok.com/@newsdesk/video/2",
-                    "Morning market", "@newsdesk", "", "newsdesk"});
+  db.enqueue_video(video_ref("tiktok", "7301234567890000002",
+                             "https://www.tiktok.com/@newsdesk/video/2", "Morning market",
+                             "@newsdesk", "", "newsdesk"));
   return demo;
 }
 

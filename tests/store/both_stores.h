@@ -72,9 +72,9 @@ class BothStores : public ::testing::TestWithParam<Backend> {
     return open(o);
   }
 
-  ScanResult finished_scan(std::int64_t video_id, const std::string& worker,
-                           std::vector<Appearance> appearances) const {
-    ScanResult r;
+  FinishedScan finished_scan(std::int64_t video_id, const std::string& worker,
+                             std::vector<Appearance> appearances) const {
+    FinishedScan r;
     r.video_id = video_id;
     r.worker = worker;
     r.target_set_version = "set-1";
@@ -89,11 +89,17 @@ class BothStores : public ::testing::TestWithParam<Backend> {
   std::int64_t scanned_video(Store& store, const std::string& id, const std::string& version,
                              std::vector<Appearance> appearances,
                              std::vector<std::string> sinks = {"console"}) {
-    auto queued = store.enqueue_video(sample_video(id));
+    return scanned_video(store, sample_video(id), version, std::move(appearances),
+                         std::move(sinks));
+  }
+  std::int64_t scanned_video(Store& store, const VideoRef& video, const std::string& version,
+                             std::vector<Appearance> appearances,
+                             std::vector<std::string> sinks = {"console"}) {
+    auto queued = store.enqueue_video(video);
     auto claimed = store.claim_video("worker-1", 60s);
     EXPECT_TRUE(claimed.has_value());
     EXPECT_EQ(claimed->id, queued.video_id);
-    ScanResult result;
+    FinishedScan result;
     result.video_id = queued.video_id;
     result.worker = "worker-1";
     result.target_set_version = version;
@@ -103,6 +109,21 @@ class BothStores : public ::testing::TestWithParam<Backend> {
     result.sinks = std::move(sinks);
     store.complete_scan(result);
     return queued.video_id;
+  }
+
+  // SQL run past the Store, on the same database (to build an old schema or
+  // to see what is really stored).
+  std::filesystem::path sqlite_path() const { return url_.substr(std::string("sqlite://").size()); }
+  void execute_raw(const std::string& sql) const {
+    if (GetParam() == Backend::sqlite) {
+      execute(sqlite_path(), sql);
+    } else {
+      ::tw::test::PostgresServer::get()->execute(sql, url_);
+    }
+  }
+  long long query_integer_raw(const std::string& sql) const {
+    if (GetParam() == Backend::sqlite) return query_integer(sqlite_path(), sql);
+    return ::tw::test::PostgresServer::get()->query_integer(sql, url_);
   }
 
   std::string url_;

@@ -21,8 +21,8 @@ using testing::query_integer;
 using testing::sample_appearance;
 using testing::sample_video;
 
-ScanResult scan_with(std::int64_t video_id, int appearances) {
-  ScanResult result;
+FinishedScan scan_with(std::int64_t video_id, int appearances) {
+  FinishedScan result;
   result.video_id = video_id;
   result.worker = "child";
   result.target_set_version = "v1";

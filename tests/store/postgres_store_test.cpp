@@ -28,7 +28,7 @@ using testing::sample_video;
 
 TEST_P(BothStores, MigratesOnceAndDedupesVideosByPlatformAndId) {
   auto store = open();
-  EXPECT_EQ(store->schema_version(), 1);
+  EXPECT_EQ(store->schema_version(), 2);
   auto first = store->enqueue_video(sample_video("100", "first title"));
   auto again = store->enqueue_video(sample_video("100", "second title"));
   VideoRef youtube = sample_video("100");
@@ -41,7 +41,7 @@ TEST_P(BothStores, MigratesOnceAndDedupesVideosByPlatformAndId) {
   EXPECT_NE(other.video_id, first.video_id);
   EXPECT_THROW(store->enqueue_video(sample_video("")), InputError);  // no id
   auto reopened = open();  // no second migration, same rows
-  EXPECT_EQ(reopened->schema_version(), 1);
+  EXPECT_EQ(reopened->schema_version(), 2);
   EXPECT_EQ(reopened->queue_depth().queued, 2);
   EXPECT_EQ(reopened->find_video("tiktok", "100")->ref.title, "first title");
   // Untrusted text goes in as a bound value, verbatim.
@@ -85,7 +85,7 @@ TEST_P(BothStores, CompleteScanIsAllOrNothingAndIdempotent) {
   auto store = open(o);
   auto queued = store->enqueue_video(sample_video("77"));
   ASSERT_TRUE(store->claim_video("w#1", 60s));
-  ScanResult result = finished_scan(
+  FinishedScan result = finished_scan(
       queued.video_id, "w#1",
       {sample_appearance("jesper", 1.04, 3.0), sample_appearance("jesper", 6.0, 7.5)});
   EXPECT_THROW(store->complete_scan(result), StoreError);
@@ -212,7 +212,7 @@ TEST(PostgresStore, EachDueDeliveryGoesToOneProcessAtATime) {
   auto b = open_store(url);
   auto queued = a->enqueue_video(sample_video("1"));
   ASSERT_TRUE(a->claim_video("w", 60s));
-  ScanResult r;
+  FinishedScan r;
   r.video_id = queued.video_id;
   r.worker = "w";
   r.target_set_version = "v";

@@ -48,14 +48,14 @@ struct StoreFixture : ::testing::Test {
 TEST_F(StoreFixture, MigratesAnEmptyFileAndReopensWithoutMigratingAgain) {
   {
     auto store = open();
-    EXPECT_EQ(store->schema_version(), 1);
+    EXPECT_EQ(store->schema_version(), 2);
     store->enqueue_video(sample_video("1"));
   }
-  EXPECT_EQ(testing::query_integer(db_path, "SELECT count(*) FROM schema_version"), 1);
+  EXPECT_EQ(testing::query_integer(db_path, "SELECT count(*) FROM schema_version"), 2);
   EXPECT_EQ(testing::query_text(db_path, "PRAGMA journal_mode"), "wal");
   auto store = open();
-  EXPECT_EQ(store->schema_version(), 1);
-  EXPECT_EQ(testing::query_integer(db_path, "SELECT count(*) FROM schema_version"), 1);
+  EXPECT_EQ(store->schema_version(), 2);
+  EXPECT_EQ(testing::query_integer(db_path, "SELECT count(*) FROM schema_version"), 2);
   EXPECT_TRUE(store->find_video("tiktok", "1").has_value());
 }
 
@@ -211,7 +211,7 @@ TEST_P(BothStores, ALateFailureFromAWorkerThatLostItsLeaseChangesNothing) {
   ASSERT_TRUE(store->claim_video("slow", 10s));
   clock_.advance(11s);
   ASSERT_TRUE(store->claim_video("fast", 10s));
-  ScanResult result;
+  FinishedScan result;
   result.video_id = queued.video_id;
   result.worker = "fast";
   result.target_set_version = "v1";
@@ -227,7 +227,7 @@ TEST_P(BothStores, CompleteScanStoresScanAppearancesAndOneDeliveryPerSink) {
   auto store = open();
   auto queued = store->enqueue_video(sample_video("9"));
   ASSERT_TRUE(store->claim_video("w", 60s));
-  ScanResult result;
+  FinishedScan result;
   result.video_id = queued.video_id;
   result.worker = "w";
   result.target_set_version = "v1";
@@ -350,7 +350,7 @@ TEST_P(BothStores, UntrustedTextIsStoredVerbatim) {
   ASSERT_TRUE(store->claim_video(nasty, 60s));
   Appearance a = sample_appearance(nasty, 1, 2);
   a.evidence_frame = nasty;
-  ScanResult result;
+  FinishedScan result;
   result.video_id = queued.video_id;
   result.worker = nasty;
   result.target_set_version = nasty;

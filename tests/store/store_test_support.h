@@ -53,8 +53,8 @@ inline Appearance sample_appearance(const std::string& target, double start, dou
 
 // A finished scan of `video_id` by `worker` with one Jesper appearance,
 // for the console sink.
-inline ScanResult one_hit_scan(std::int64_t video_id, const std::string& worker) {
-  ScanResult result;
+inline FinishedScan one_hit_scan(std::int64_t video_id, const std::string& worker) {
+  FinishedScan result;
   result.video_id = video_id;
   result.worker = worker;
   result.target_set_version = "v1";
@@ -97,9 +97,10 @@ inline std::string query_text(const std::filesystem::path& db_path, const std::s
   return value;
 }
 
+// Runs SQL (several statements) on the file, creating it when missing.
 inline void execute(const std::filesystem::path& db_path, const std::string& sql) {
   sqlite3* db = nullptr;
-  sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr);
+  sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   char* error = nullptr;
   int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
   std::string message = error ? error : "";

@@ -88,6 +88,22 @@ inline cv::Mat turned_upright(const cv::Mat& image, int angle) {
   return out;
 }
 
+// Whose face a box found in `photo` is (an index into photo.people), or -1:
+// the one person of a photo where exactly one face was found, else the one
+// tagged area holding the box's centre (tagged areas are in the stored
+// photo's pixels, so only unturned photos use them).
+inline int face_owner(const LabelledPhoto& photo, size_t faces_found, float x, float y, float width,
+                      float height) {
+  if (photo.people.size() == 1 && faces_found == 1) return 0;
+  if (photo.areas.empty() || photo.angle != 0 || photo.areas.size() != photo.people.size())
+    return -1;
+  const cv::Point centre(static_cast<int>(x + width / 2), static_cast<int>(y + height / 2));
+  int owner = -1, owners = 0;
+  for (size_t a = 0; a < photo.areas.size(); ++a)
+    if (photo.areas[a].contains(centre)) owner = static_cast<int>(a), ++owners;
+  return owners == 1 ? owner : -1;
+}
+
 // Photos showing exactly this one person (and nobody else named).
 inline std::vector<LabelledPhoto> photos_of_only(const std::string& person) {
   std::vector<LabelledPhoto> out;

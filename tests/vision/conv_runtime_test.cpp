@@ -77,6 +77,53 @@ TEST(ConvRuntime, RunsTheFaceDetectorAsOpenCvDoesAtTheScannersInputSizes) {
   }
 }
 
+fs::path blazeface_onnx(const std::string& stem) {
+  return test::cache_dir() / "blazeface" / "package" / "ONNX" / (stem + "_barracuda.onnx");
+}
+
+// MediaPipe's BlazeFace as converted to ONNX for Unity (an NHWC input
+// transposed, channel padding as Concat with ConstantOfShape zeros, outputs
+// reshaped to fixed row counts), at the input size the file declares (its
+// zeros are shaped for it, so cv::dnn runs no other).
+TEST(ConvRuntime, RunsBlazeFaceAsOpenCvDoes) {
+  const cv::Mat photo = cv::imread(test::face_api_sample(3).string());
+  ASSERT_FALSE(photo.empty());
+  for (const auto& [stem, size] : {std::pair{"face_detection_back_256x256", 256},
+                                   std::pair{"face_detection_front_128x128", 128}}) {
+    const fs::path file = blazeface_onnx(stem);
+    const models::ConvNet net = models::read_conv_net(file);
+    EXPECT_EQ(net.input_channels, 3);
+    EXPECT_EQ(net.input_rows, size);
+    EXPECT_EQ(net.input_cols, size);
+    vision::ConvRuntime runtime(net);
+    cv::dnn::Net reference = cv::dnn::readNetFromONNX(file.string());
+    cv::Mat resized, pixels;
+    cv::resize(photo, resized, cv::Size(size, size), 0, 0, cv::INTER_AREA);
+    cv::cvtColor(resized, resized, cv::COLOR_BGR2RGB);
+    resized.convertTo(pixels, CV_32FC3, 1.0 / 127.5, -1.0);
+    std::vector<std::string> names;
+    for (const auto& out : net.outputs) names.push_back(out.name);
+    ASSERT_EQ(names.size(), 4u);
+    // cv::dnn takes the file's NHWC input as it is.
+    const int dims[] = {1, size, size, 3};
+    reference.setInput(cv::Mat(4, dims, CV_32F, pixels.ptr<float>()));
+    std::vector<cv::Mat> outs;
+    reference.forward(outs, std::vector<cv::String>(names.begin(), names.end()));
+    const auto& got = runtime.run(pixels.ptr<float>(), 1, size, size);
+    ASSERT_EQ(got.size(), 4u);
+    float worst = 0, best_score = -1e9f;
+    for (size_t i = 0; i < 4; ++i) {
+      worst = std::max(worst, max_abs_diff(got[i], {outs[i].ptr<float>(),
+                                                    outs[i].ptr<float>() + outs[i].total()}));
+      if (net.outputs[i].width == 1)
+        best_score = std::max(best_score, *std::max_element(got[i].begin(), got[i].end()));
+    }
+    std::printf("[xnnpack] %s: max abs diff %.3g over the four outputs\n", stem, worst);
+    EXPECT_LT(worst, 1e-3f) << stem;
+    EXPECT_GT(best_score, 0.f) << stem << ": the photo's faces score no anchor";
+  }
+}
+
 // The landmark and recognition nets at their input sizes, two crops at once.
 TEST(ConvRuntime, RunsTheLandmarkAndRecognitionNetsAsOpenCvDoesInABatch) {
   const auto& models = test::test_models();
@@ -156,6 +203,68 @@ TEST(ConvRuntime, RunsExplicitPadsGroupsReluAndClipAsOpenCvDoes) {
   // 9 x 12 pixels after the stride-2 conv, 6 values per pixel per head.
   EXPECT_EQ(got[0].size(), 2u * 9 * 12 * 6);
   EXPECT_LT(max_abs_diff(got[0], expected[0]), 1e-4f);
+}
+
+// The forms tf2onnx leaves (BlazeFace's file has them all): an NHWC input
+// transposed to NCHW, channel padding as Concat with ConstantOfShape zeros
+// (before and after the value), rows reshaped to a fixed [1, rows, width].
+models::OnnxGraph tensorflow_forms(float zeros_value) {
+  std::mt19937 rng(11);
+  models::OnnxGraph g("tf_forms");
+  std::string x = g.transpose(g.add_input("input", {1, 8, 12, 3}), {0, 3, 1, 2});
+  x = g.relu(g.conv(x, {random_tensor({4, 3, 3, 3}, rng, 0.4f), std::vector<float>(4, 0.1f)},
+                    {.pads = {1, 1, 1, 1}}));
+  auto zeros = [&](int64_t channels) {
+    const std::string shape = g.add_int64_initializer("shape", {1, channels, 8, 12});
+    return g.node("ConstantOfShape", {shape}, [&](onnx::NodeProto& node) {
+      auto* value = node.add_attribute();
+      value->set_name("value");
+      value->set_type(onnx::AttributeProto::TENSOR);
+      value->mutable_t()->set_data_type(onnx::TensorProto::FLOAT);
+      value->mutable_t()->add_dims(1);
+      value->mutable_t()->add_float_data(zeros_value);
+    });
+  };
+  const std::string padded = g.concat({x, zeros(2)}, 1);        // 6 channels, zeros after
+  const std::string widened = g.concat({zeros(3), padded}, 1);  // 9 channels, zeros before
+  const std::string y = g.conv(widened, {random_tensor({9, 9, 1, 1}, rng, 0.4f), {}});
+  const std::string sum = g.relu(g.add(y, widened));
+  const std::string head = g.conv(sum, {random_tensor({9, 9, 1, 1}, rng, 0.4f), {}});
+  g.add_output(g.reshape(g.transpose(head, {0, 2, 3, 1}), {1, 96, 9}, "rows"), {1, 96, 9});
+  return g;
+}
+
+TEST(ConvRuntime, RunsTensorFlowFormsAsOpenCvDoes) {
+  const fs::path file = test::fresh_dir("conv_runtime") / "tf_forms.onnx";
+  tensorflow_forms(0.f).save(file);
+  const models::ConvNet net = models::read_conv_net(file);
+  EXPECT_EQ(net.input_channels, 3);
+  EXPECT_EQ(net.input_rows, 8);
+  EXPECT_EQ(net.input_cols, 12);
+  vision::ConvRuntime runtime(net);
+  cv::dnn::Net reference = cv::dnn::readNetFromONNX(file.string());
+  cv::Mat input(8, 12, CV_32FC3);
+  cv::randn(input, 0, 1);
+  const int dims[] = {1, 8, 12, 3};
+  reference.setInput(cv::Mat(4, dims, CV_32F, input.ptr<float>()));
+  const cv::Mat expected = reference.forward("rows");
+  const auto& got = runtime.run(input.ptr<float>(), 1, 8, 12);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_LT(max_abs_diff(got[0], {expected.ptr<float>(), expected.ptr<float>() + expected.total()}),
+            1e-4f);
+  // Not all zeros.
+  EXPECT_GT(*std::max_element(got[0].begin(), got[0].end()), 0.1f);
+}
+
+TEST(ConvRuntime, PaddingWithAnythingButZerosIsRefused) {
+  const fs::path file = test::fresh_dir("conv_runtime") / "tf_ones.onnx";
+  tensorflow_forms(1.f).save(file);
+  try {
+    models::read_conv_net(file);
+    FAIL() << "ConstantOfShape of ones was read as zero padding";
+  } catch (const InputError& e) {
+    EXPECT_NE(e.reason().find("is not zeros"), std::string::npos) << e.what();
+  }
 }
 
 TEST(ConvRuntime, ANetWithOtherNodesIsRefusedNamingTheFileAndTheNode) {

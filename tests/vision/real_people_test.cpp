@@ -55,20 +55,10 @@ TEST(RealPeople, SamePersonDistancesSitBelowDifferentPersonDistances) {
     const auto found = analyzer.analyze(image);
     std::printf("%-20s angle %3d people %zu faces %zu\n", name.c_str(), photo.angle,
                 photo.people.size(), found.size());
-    if (photo.people.size() == 1 && found.size() == 1) {
-      faces.push_back({photo.people[0], name, found[0].descriptor});
-    } else if (!photo.areas.empty() && photo.angle == 0 &&
-               photo.areas.size() == photo.people.size()) {
-      // Tagged areas: a face belongs to the one area holding its centre.
-      for (const auto& face : found) {
-        const Box& b = face.detection.box;
-        const cv::Point centre(static_cast<int>(b.x + b.width / 2),
-                               static_cast<int>(b.y + b.height / 2));
-        int owner = -1, owners = 0;
-        for (size_t a = 0; a < photo.areas.size(); ++a)
-          if (photo.areas[a].contains(centre)) owner = static_cast<int>(a), ++owners;
-        if (owners == 1) faces.push_back({photo.people[owner], name, face.descriptor});
-      }
+    for (const auto& face : found) {
+      const Box& b = face.detection.box;
+      const int owner = test::face_owner(photo, found.size(), b.x, b.y, b.width, b.height);
+      if (owner >= 0) faces.push_back({photo.people[owner], name, face.descriptor});
     }
   }
   // face-api's demo photos: people who are none of the album's.
