@@ -1,6 +1,7 @@
 // `trendwatch status`: sources' health and the queue, from the store.
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
@@ -33,6 +34,13 @@ std::string iso(std::optional<tw::store::Millis> ms) {
   return buf;
 }
 
+// An error on one line of the table.
+std::string one_line(std::string text) {
+  for (char& c : text)
+    if (c == '\n' || c == '\r') c = ' ';
+  return text;
+}
+
 ordered_json or_null(const std::string& s) {
   return s.empty() ? ordered_json(nullptr) : ordered_json(s);
 }
@@ -46,6 +54,11 @@ int run_status(const StatusArgs& args) {
   auto store = tw::store::open_store(config.store.url);
   auto sources = store->sources();
   auto depth = store->queue_depth();
+  // Videos whose last scan failed and that wait for their retry: why they
+  // failed is what an operator must see ("the disk is full: ... DIR").
+  std::vector<tw::store::VideoRecord> retrying;
+  for (auto& v : store->videos(tw::store::VideoState::queued, 1000, 0))
+    if (v.attempts > 0 && !v.last_error.empty()) retrying.push_back(std::move(v));
 
   if (args.format == "json") {
     ordered_json out;
@@ -57,6 +70,13 @@ int run_status(const StatusArgs& args) {
     out["deliveries"] = {{"pending", depth.deliveries_pending},
                          {"delivered", depth.deliveries_delivered},
                          {"failed", depth.deliveries_failed}};
+    out["retrying"] = ordered_json::array();
+    for (const auto& v : retrying)
+      out["retrying"].push_back({{"video", v.id},
+                                 {"url", tw::redact_url(v.ref.url)},
+                                 {"attempts", v.attempts},
+                                 {"next_attempt_at", or_null(iso(v.next_attempt_at))},
+                                 {"last_error", tw::redact_text(v.last_error)}});
     out["sources"] = ordered_json::array();
     for (const auto& s : sources)
       out["sources"].push_back({{"name", s.config.name},
@@ -81,6 +101,16 @@ int run_status(const StatusArgs& args) {
               static_cast<long long>(depth.deliveries_pending),
               static_cast<long long>(depth.deliveries_delivered),
               static_cast<long long>(depth.deliveries_failed));
+  if (!retrying.empty()) {
+    // The first few: the same cause (a full disk) usually holds for all.
+    std::printf("retrying: %zu videos whose scan failed\n", retrying.size());
+    for (size_t i = 0; i < std::min<size_t>(retrying.size(), 5); ++i) {
+      const auto& v = retrying[i];
+      const std::string error = one_line(tw::redact_text(v.last_error));
+      std::printf("  video %lld (attempt %d, next at %s): %.200s\n", static_cast<long long>(v.id),
+                  v.attempts, iso(v.next_attempt_at).c_str(), error.c_str());
+    }
+  }
   if (sources.empty()) {
     std::printf("sources: none polled yet\n");
     return tw::exit_code::ok;
@@ -89,9 +119,8 @@ int run_status(const StatusArgs& args) {
               "FAILURES", "LAST ERROR");
   for (const auto& s : sources) {
     const char* health = s.consecutive_failures > 0 ? "FAIL" : (s.last_success_at ? "ok" : "-");
-    std::string error = s.consecutive_failures > 0 ? tw::redact_text(s.last_error) : "";
-    for (char& c : error)
-      if (c == '\n' || c == '\r') c = ' ';
+    const std::string error =
+        s.consecutive_failures > 0 ? one_line(tw::redact_text(s.last_error)) : "";
     std::printf("%-20s %-8s %-6s %-21s %-8d %.100s\n", s.config.name.c_str(), s.config.kind.c_str(),
                 health, iso(s.last_success_at).c_str(), s.consecutive_failures, error.c_str());
   }
