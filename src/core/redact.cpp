@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/config_credentials.h"
 
 namespace tw {
 namespace {
@@ -48,8 +49,8 @@ bool names_a_secret(std::string_view key) {
   for (std::string_view word : {"password", "passwd", "passphrase", "secret", "token", "apikey",
                                 "accesskey", "privatekey", "clientkey", "credential", "signature"})
     if (k.find(word) != std::string::npos) return true;
-  for (std::string_view word : {"pass", "pwd", "key", "sig", "auth", "authorization", "session",
-                                "sessionid", "cookie"})
+  for (std::string_view word :
+       {"pass", "pwd", "key", "sig", "auth", "authorization", "session", "sessionid", "cookie"})
     if (k == word) return true;
   return false;
 }
@@ -370,6 +371,16 @@ void remember_secrets(const Config& config) {
     remember_url_secrets(source.api_base);
     remember_environment_value(source.client_key_env);
     remember_environment_value(source.client_secret_env);
+    if (!source.credentials_file.empty()) {
+      try {
+        const ResearchCredentials credentials = read_credentials_file(source.credentials_file);
+        remember_secret(credentials.client_key);
+        remember_secret(credentials.client_secret);
+      } catch (const std::exception&) {
+        // Unreadable now: the source fails with its own error, which quotes
+        // nothing of the file.
+      }
+    }
   }
 }
 

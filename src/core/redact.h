@@ -46,7 +46,8 @@ void remember_secret(std::string_view value, std::string_view shown = kRedacted)
 void remember_url_secrets(std::string_view url);
 // Remembers the config's secrets: the store URL's password, each webhook URL
 // (shown as redact_webhook_url), each SMTP URL's password, and the values of
-// the environment variables a source names for its credentials.
+// the environment variables a source names for its credentials or its
+// credentials_file's client key and secret.
 void remember_secrets(const Config& config);
 // Forgets every remembered secret (tests).
 void forget_secrets();

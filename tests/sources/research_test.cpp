@@ -67,7 +67,8 @@ std::map<std::string, std::string> form_fields(const std::string& body) {
 // A scripted answer for one query request (1-based number).
 struct Fault {
   int status = 500;
-  std::string body;  // the answer's text
+  std::string body;      // the answer's text
+  bool dropped = false;  // instead: the page it would have sent, cut off halfway
 };
 
 std::string error_body(const std::string& code, const std::string& message) {
@@ -173,14 +174,24 @@ class FakeResearchApi {
     fields_params.push_back(req.get_param_value("fields"));
     json body = json::parse(req.body, nullptr, false);
     queries_.push_back(body);
+    bool drop = false;
     auto reply = [&](int status, const std::string& text) {
       res.status = status;
-      res.set_content(text, "application/json");
       sent_.push_back(text);
+      if (!drop) return res.set_content(text, "application/json");
+      // The connection is closed after half of the body (Content-Length
+      // promised all of it): what a proxy or a lost route does mid-page.
+      res.set_content_provider(text.size(), "application/json",
+                               [text](size_t, size_t, httplib::DataSink& sink) {
+                                 sink.write(text.data(), text.size() / 2);
+                                 return false;
+                               });
     };
     if (query_requests_ == invalidate_token_at) token_.clear();
-    if (auto it = faults.find(query_requests_); it != faults.end())
-      return reply(it->second.status, it->second.body);
+    if (auto it = faults.find(query_requests_); it != faults.end()) {
+      if (!it->second.dropped) return reply(it->second.status, it->second.body);
+      drop = true;
+    }
     if (token_.empty() || req.get_header_value("Authorization") != "Bearer " + token_)
       return reply(401, error_body("access_token_invalid", "The access token is invalid."));
     if (!body.is_object() || !body["query"].is_object() || !body["max_count"].is_number() ||
@@ -442,6 +453,41 @@ TEST_F(Research, ARateLimitStopsThePollAndTheNextPollResumesFromTheSavedCursor) 
   EXPECT_FALSE(state_of(ledger).contains("research"));
 }
 
+// Fault injection (issue 19): the connection drops in the middle of a page,
+// on the first try and on every retry.  The poll fails naming the source;
+// the page before is kept, the quota reserved for the lost pages is given
+// back, and the next poll resumes at the lost page: every video once.
+TEST_F(Research, AConnectionDroppedMidPageCostsARetryNotAVideo) {
+  api.add_videos(7301234567890000000ull, 250);
+  for (int request = 2; request <= 5; ++request) api.faults[request].dropped = true;
+  auto source = research_source(api);
+  Poll first(clock, ledger);
+  auto error = error_of([&] { tw::sources::list_tiktok_research(source, first.options); });
+  EXPECT_EQ(error.input(), "source research");
+  EXPECT_TRUE(contains(error.reason(), "failed 4 times")) << error.what();
+  EXPECT_FALSE(contains(error.what(), kSecret)) << error.what();
+  ASSERT_EQ(first.all().size(), 100u);
+  EXPECT_EQ(state_of(ledger)["research"]["cursor"], 100);
+
+  const std::string day = tw::sources::yyyymmdd_utc(clock.now);
+  EXPECT_EQ(ledger.quota_used(day).requests, 5);
+  EXPECT_EQ(ledger.quota_used(day).records, 100) << "records of the lost pages were not refunded";
+
+  clock.now += 10min;
+  Poll second(clock, ledger);
+  tw::sources::list_tiktok_research(source, second.options);
+  auto queries = api.queries();
+  ASSERT_EQ(queries.size(), 7u);
+  EXPECT_EQ(queries[5]["cursor"], 100);
+  std::map<std::string, int> seen;
+  for (const auto& v : first.all()) ++seen[v.id];
+  for (const auto& v : second.all()) ++seen[v.id];
+  EXPECT_EQ(seen.size(), 250u);
+  for (const auto& [id, times] : seen) EXPECT_EQ(times, 1) << id;
+  EXPECT_EQ(ledger.quota_used(day).records, 250);
+  EXPECT_FALSE(state_of(ledger).contains("research"));
+}
+
 TEST_F(Research, ASavedPositionIsDroppedWhenRefusedOrMadeForAnotherQuery) {
   api.add_videos(7301234567890000000ull, 150);
   auto source = research_source(api);
@@ -669,8 +715,7 @@ TEST_F(Research, CredentialsComeFromTheEnvironmentOrAPrivateFile) {
   source.credentials_file = file;
   ::chmod(file.c_str(), 0644);
   e = error_of([&] { tw::sources::research_credentials(source); });
-  EXPECT_TRUE(contains(e.reason(), "may be read by others (mode 644): chmod 600 it"))
-      << e.what();
+  EXPECT_TRUE(contains(e.reason(), "may be read by others (mode 644): chmod 600 it")) << e.what();
   ::chmod(file.c_str(), 0600);
   credentials = tw::sources::research_credentials(source);
   EXPECT_EQ(credentials.client_secret, kSecret);
