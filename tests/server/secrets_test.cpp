@@ -30,18 +30,41 @@ const std::string kSmtpPassword = "smtppass-Mm55";
 const std::string kStorePassword = "pgpass-7Qx9";
 const std::string kResearchSecret = "research-secret-Rr77";
 const std::string kResearchToken = "research-token-Tt66";
+const std::string kResearchFileSecret = "research-filesecret-Ff44";
 const std::string kDashboardToken = "dash-token-Dd33";
 
 // What must never be found anywhere.
-const std::vector<std::string> kSecretTexts = {
-    kListPassword, kListToken,     "T0SECRET",      "hookpath-Zz81", kHookQuery,
-    kSmtpPassword, kStorePassword, kResearchSecret, kResearchToken,  kDashboardToken};
+const std::vector<std::string> kSecretTexts = {kListPassword,   kListToken,         "T0SECRET",
+                                               "hookpath-Zz81", kHookQuery,         kSmtpPassword,
+                                               kStorePassword,  kResearchSecret,    kResearchToken,
+                                               kDashboardToken, kResearchFileSecret};
 
 // A web server that fails everything, quoting the address it was called on
 // (as some do): GET (a listing) 404, POST (a webhook) 500.
 class FailingReceiver {
  public:
   FailingReceiver() {
+    // The Research API: a token for the right client secret, else a refusal
+    // quoting the secret it was sent; every query refused quoting the
+    // Authorization header (the token) and the body.
+    server_.Post("/v2/oauth/token/", [](const httplib::Request& req, httplib::Response& res) {
+      if (req.body.find(kResearchSecret) != std::string::npos) {
+        res.set_content("{\"access_token\": \"" + kResearchToken + "\", \"expires_in\": 7200}",
+                        "application/json");
+        return;
+      }
+      res.status = 401;
+      res.set_content(
+          "{\"error\": \"invalid_client\", \"error_description\": \"bad form " + req.body + "\"}",
+          "application/json");
+    });
+    server_.Post(
+        "/v2/research/video/query/", [](const httplib::Request& req, httplib::Response& res) {
+          res.status = 400;
+          res.set_content("{\"error\": {\"code\": \"invalid_params\", \"message\": \"" +
+                              req.get_header_value("Authorization") + " may not ask this\"}}",
+                          "application/json");
+        });
     server_.Get(".*", [](const httplib::Request& req, httplib::Response& res) {
       res.status = 404;
       res.set_content("no listing at " + req.target, "text/plain");
@@ -71,10 +94,11 @@ class FailingReceiver {
   std::atomic<int> posts_{0};
 };
 
-// The research API's credentials: environment variables only, for now.
+// The research API's credentials of the environment (the other source's are
+// in a file).
 std::vector<std::string> secret_environment(const fs::path& home) {
   return {"TRENDWATCH_HOME=" + home.string(), "TW_TEST_RESEARCH_CLIENT_SECRET=" + kResearchSecret,
-          "TW_TEST_RESEARCH_ACCESS_TOKEN=" + kResearchToken};
+          "TW_TEST_RESEARCH_CLIENT_KEY=research-key"};
 }
 
 // "postgresql://user@host:port/db" with a password added.
@@ -117,6 +141,10 @@ TEST_F(Secrets, NoOutputAndNoStoredByteHoldsOne) {
   const fs::path home = fresh_dir("secrets-home");
   const std::string hook_url = receiver.base() + kHookPath + "?sig=" + kHookQuery;
   const fs::path config = seeded.dir / "trendwatch.toml";
+  const fs::path credentials = seeded.dir / "research.toml";
+  write_file(credentials,
+             "client_key = \"file-key\"\nclient_secret = \"" + kResearchFileSecret + "\"\n");
+  fs::permissions(credentials, fs::perms::owner_read | fs::perms::owner_write);
   write_file(config,
              "[store]\nurl = \"sqlite://" + db.string() +
                  "\"\n\n"
@@ -127,6 +155,15 @@ TEST_F(Secrets, NoOutputAndNoStoredByteHoldsOne) {
                  kListPassword + "@127.0.0.1:" + std::to_string(receiver.port()) +
                  "/feeds/list.txt?token=" + kListToken +
                  "\"\ntimeout = \"10s\"\n\n"
+                 "[[source]]\nname = \"research\"\nkind = \"tiktok-research\"\napi_base = \"" +
+                 receiver.base() +
+                 "\"\nclient_key_env = \"TW_TEST_RESEARCH_CLIENT_KEY\"\n"
+                 "client_secret_env = \"TW_TEST_RESEARCH_CLIENT_SECRET\"\n"
+                 "hashtags = [\"news\"]\ntimeout = \"10s\"\n\n"
+                 "[[source]]\nname = \"research-file\"\nkind = \"tiktok-research\"\n"
+                 "api_base = \"" +
+                 receiver.base() + "\"\ncredentials_file = \"" + credentials.string() +
+                 "\"\nhashtags = [\"news\"]\ntimeout = \"10s\"\n\n"
                  "[[alert]]\nkind = \"webhook\"\nurl = \"" +
                  hook_url +
                  "\"\ntimeout = \"5s\"\n\n"
@@ -159,10 +196,17 @@ TEST_F(Secrets, NoOutputAndNoStoredByteHoldsOne) {
         EXPECT_NE(d.last_error.find("SMTP smtp://desk:***@127.0.0.1:"), std::string::npos)
             << d.last_error;
     }
-    auto sources = store->sources();
-    ASSERT_EQ(sources.size(), 1u);
-    EXPECT_EQ(sources[0].consecutive_failures, 1);
-    EXPECT_NE(sources[0].last_error.find("404"), std::string::npos) << sources[0].last_error;
+    std::map<std::string, std::string> errors;
+    for (const auto& source : store->sources()) {
+      EXPECT_EQ(source.consecutive_failures, 1) << source.config.name;
+      errors[source.config.name] = source.last_error;
+    }
+    ASSERT_EQ(errors.size(), 3u);
+    EXPECT_NE(errors["feed"].find("404"), std::string::npos) << errors["feed"];
+    // The research sources failed where the secrets were echoed back.
+    EXPECT_NE(errors["research"].find("invalid_params"), std::string::npos) << errors["research"];
+    EXPECT_NE(errors["research-file"].find("invalid_client"), std::string::npos)
+        << errors["research-file"];
   }
 
   RunResult status_text = run_trendwatch({"status", "--config", config.string()}, env, 60);
@@ -184,9 +228,9 @@ TEST_F(Secrets, NoOutputAndNoStoredByteHoldsOne) {
     client.set_connection_timeout(5);
     client.set_read_timeout(10);
     const httplib::Headers auth = {{"Authorization", "Bearer " + kDashboardToken}};
-    for (const std::string path : std::vector<std::string>{"/api/sources", "/api/appearances",
-                                                           "/api/appearances/" + appearance,
-                                                           "/api/videos/1", "/api/targets", "/"}) {
+    for (const std::string& path : std::vector<std::string>{"/api/sources", "/api/appearances",
+                                                            "/api/appearances/" + appearance,
+                                                            "/api/videos/1", "/api/targets", "/"}) {
       auto res = client.Get(path.c_str(), auth);
       ASSERT_TRUE(res) << path;
       EXPECT_EQ(res->status, 200) << path;
