@@ -20,6 +20,8 @@ packages=(
   ffmpeg sqlite3
   # tests: SMTP sink, PostgreSQL server, headless browser; djpeg for golden fixtures
   libjpeg-turbo-progs
+  # fuzzing (scripts/fuzz.sh): clang with libFuzzer and the sanitizer runtimes
+  clang libclang-rt-14-dev
   python3 python3-aiosmtpd postgresql chromium
 )
 

@@ -7,6 +7,7 @@
 
 #include "alerts/curl_handle.h"
 #include "alerts/sink_factories.h"
+#include "core/redact.h"
 
 namespace tw::alerts {
 namespace {
@@ -144,8 +145,8 @@ class EmailSink final : public Sink {
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error);
     CURLcode rc = curl_easy_perform(c);
     if (rc != CURLE_OK) {
-      throw DeliveryError("SMTP " + config_.smtp + ": " +
-                          (error[0] ? error : curl_easy_strerror(rc)));
+      throw DeliveryError("SMTP " + redact_url(config_.smtp) + ": " +
+                          redact_text(error[0] ? error : curl_easy_strerror(rc)));
     }
   }
 

@@ -7,6 +7,8 @@
 #include <map>
 #include <set>
 
+#include "core/redact.h"
+
 namespace tw::alerts {
 
 Outbox::Outbox(store::Store& store, std::vector<std::unique_ptr<Sink>> sinks)
@@ -60,17 +62,19 @@ DeliveryReport Outbox::deliver_due(int limit) {
     } catch (const std::exception& e) {
       // The send failed (or the alert could not be made): back off.  A store
       // error while marking propagates to the caller, which retries later.
+      // The error is stored and shown: no secret it may quote goes with it.
       failing.insert(delivery.sink);
-      store::DeliveryRecord after = store_.mark_delivery_failed(delivery.id, e.what());
+      const std::string error = redact_text(e.what());
+      store::DeliveryRecord after = store_.mark_delivery_failed(delivery.id, error);
       if (after.state == store::DeliveryState::failed) {
         ++report.given_up;
         spdlog::error("alert {} to {}: gave up after {} attempts: {}", delivery.appearance_id,
-                      delivery.sink, after.attempts, e.what());
+                      delivery.sink, after.attempts, error);
       } else {
         ++report.failed;
         spdlog::warn("alert {} to {}: attempt {} failed, retry in {} s: {}", delivery.appearance_id,
                      delivery.sink, after.attempts,
-                     (after.next_attempt_at - store_.now() + 999) / 1000, e.what());
+                     (after.next_attempt_at - store_.now() + 999) / 1000, error);
       }
       continue;
     }

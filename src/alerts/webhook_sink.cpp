@@ -1,6 +1,7 @@
 #include "alerts/sink_factories.h"
 
 #include "alerts/curl_handle.h"
+#include "core/redact.h"
 
 namespace tw::alerts {
 namespace {
@@ -36,13 +37,15 @@ class WebhookSink final : public Sink {
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error);
     CURLcode rc = curl_easy_perform(c);
     if (rc != CURLE_OK) {
-      throw DeliveryError("POST " + url_ + ": " + (error[0] ? error : curl_easy_strerror(rc)));
+      throw DeliveryError("POST " + redact_webhook_url(url_) + ": " +
+                          redact_text(error[0] ? error : curl_easy_strerror(rc)));
     }
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     if (status < 200 || status > 299) {
-      throw DeliveryError("POST " + url_ + ": HTTP " + std::to_string(status) +
-                          (response.empty() ? "" : ": " + response));
+      // For a Slack-style webhook the URL is the secret: only its host is named.
+      throw DeliveryError("POST " + redact_webhook_url(url_) + ": HTTP " + std::to_string(status) +
+                          (response.empty() ? "" : ": " + redact_text(response)));
     }
   }
 

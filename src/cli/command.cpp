@@ -3,6 +3,7 @@
 #include <iostream>
 
 #include "core/errors.h"
+#include "core/redact.h"
 
 namespace tw::cli {
 
@@ -18,10 +19,9 @@ CommandRegistration::CommandRegistration(int order, Setup setup) {
 int guarded(const std::string& command, const std::function<int()>& fn) {
   try {
     return fn();
-  } catch (const InputError& e) {
-    std::cerr << "trendwatch " << command << ": error: " << e.what() << "\n";
   } catch (const std::exception& e) {
-    std::cerr << "trendwatch " << command << ": error: " << e.what() << "\n";
+    // An error may quote a URL or a library's message holding a secret.
+    std::cerr << "trendwatch " << command << ": error: " << redact_text(e.what()) << "\n";
   }
   return exit_code::error;
 }

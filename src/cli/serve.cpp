@@ -13,6 +13,7 @@
 #include "core/config.h"
 #include "core/errors.h"
 #include "core/home.h"
+#include "core/redact.h"
 #include "server/dashboard.h"
 #include "store/store.h"
 
@@ -35,8 +36,15 @@ int serve(const ServeArgs& args) {
   options.token = args.token;
   options.evidence_root = args.evidence.value_or(home.evidence());
 
+  // The token and the config's secrets are hidden from every message.
+  tw::remember_secret(args.token);
   std::string url = args.db;
-  if (url.empty()) url = tw::find_config(args.config, home).store.url;
+  if (url.empty()) {
+    const tw::Config config = tw::find_config(args.config, home);
+    tw::remember_secrets(config);
+    url = config.store.url;
+  }
+  tw::remember_url_secrets(url);
   auto store = tw::store::open_store(url);
   tw::server::DashboardServer server(*store, options);
   server.bind();

@@ -13,12 +13,19 @@
 #include "core/config.h"
 #include "core/errors.h"
 #include "core/home.h"
+#include "core/redact.h"
 #include "sources/tiktok_research.h"
 #include "store/store.h"
 #include "watch/store_ledger.h"
 #include "watch/ytdlp_check.h"
 
 namespace {
+
+std::vector<std::string> redacted(const std::vector<std::string>& lines) {
+  std::vector<std::string> out;
+  for (const auto& line : lines) out.push_back(tw::redact_text(line));
+  return out;
+}
 
 using nlohmann::ordered_json;
 
@@ -83,14 +90,21 @@ int run_status(const StatusArgs& args) {
   tw::Home home = tw::Home::resolve();
   tw::Config config = tw::find_config(args.config, home);
   if (!args.db.empty()) config.store.url = args.db;
+  tw::remember_secrets(config);
+  const std::string store_url = tw::redact_url(config.store.url);
   auto store = tw::store::open_store(config.store.url);
   auto sources = store->sources();
   auto depth = store->queue_depth();
   const std::vector<tw::watch::YtdlpCheck> ytdlps = tw::watch::check_ytdlps(config);
+  // Videos whose last scan failed and that wait for their retry: why they
+  // failed is what an operator must see ("the disk is full: ... DIR").
+  std::vector<tw::store::VideoRecord> retrying;
+  for (auto& v : store->videos(tw::store::VideoState::queued, 1000, 0))
+    if (v.attempts > 0 && !v.last_error.empty()) retrying.push_back(std::move(v));
 
   if (args.format == "json") {
     ordered_json out;
-    out["store"] = config.store.url;
+    out["store"] = store_url;
     out["queue"] = {{"queued", depth.queued},
                     {"scanning", depth.scanning},
                     {"done", depth.done},
@@ -98,19 +112,26 @@ int run_status(const StatusArgs& args) {
     out["deliveries"] = {{"pending", depth.deliveries_pending},
                          {"delivered", depth.deliveries_delivered},
                          {"failed", depth.deliveries_failed}};
+    out["retrying"] = ordered_json::array();
+    for (const auto& v : retrying)
+      out["retrying"].push_back({{"video", v.id},
+                                 {"url", tw::redact_url(v.ref.url)},
+                                 {"attempts", v.attempts},
+                                 {"next_attempt_at", or_null(iso(v.next_attempt_at))},
+                                 {"last_error", tw::redact_text(v.last_error)}});
     out["sources"] = ordered_json::array();
     for (const auto& s : sources) {
       ordered_json entry = {{"name", s.config.name},
                             {"kind", s.config.kind},
-                            {"location", s.config.location},
+                            {"location", tw::redact_url(s.config.location)},
                             {"last_poll_at", or_null(iso(s.last_poll_at))},
                             {"last_success_at", or_null(iso(s.last_success_at))},
-                            {"last_error", or_null(s.last_error)},
+                            {"last_error", or_null(tw::redact_text(s.last_error))},
                             {"last_error_at", or_null(iso(s.last_error_at))},
                             {"consecutive_failures", s.consecutive_failures},
                             {"next_poll_at", or_null(iso(s.next_poll_at))},
                             {"videos", s.videos},
-                            {"warnings", s.warnings}};
+                            {"warnings", redacted(s.warnings)}};
       if (auto quota = quota_of(*store, config, s.config.name)) entry["quota"] = quota_json(*quota);
       out["sources"].push_back(std::move(entry));
     }
@@ -120,7 +141,7 @@ int run_status(const StatusArgs& args) {
     return tw::exit_code::ok;
   }
 
-  std::printf("store: %s\n", config.store.url.c_str());
+  std::printf("store: %s\n", store_url.c_str());
   std::printf("queue: %lld queued, %lld scanning, %lld done, %lld failed\n",
               static_cast<long long>(depth.queued), static_cast<long long>(depth.scanning),
               static_cast<long long>(depth.done), static_cast<long long>(depth.failed));
@@ -136,6 +157,16 @@ int run_status(const StatusArgs& args) {
     if (!check.use.path.empty() && check.use.path != check.use.program)
       std::printf("  at %s\n", check.use.path.c_str());
   }
+  if (!retrying.empty()) {
+    // The first few: the same cause (a full disk) usually holds for all.
+    std::printf("retrying: %zu videos whose scan failed\n", retrying.size());
+    for (size_t i = 0; i < std::min<size_t>(retrying.size(), 5); ++i) {
+      const auto& v = retrying[i];
+      const std::string error = one_line(tw::redact_text(v.last_error));
+      std::printf("  video %lld (attempt %d, next at %s): %.200s\n", static_cast<long long>(v.id),
+                  v.attempts, iso(v.next_attempt_at).c_str(), error.c_str());
+    }
+  }
   if (sources.empty()) {
     std::printf("sources: none polled yet\n");
     return tw::exit_code::ok;
@@ -144,7 +175,7 @@ int run_status(const StatusArgs& args) {
               "FAILURES", "LAST ERROR");
   for (const auto& s : sources) {
     const char* health = s.consecutive_failures > 0 ? "FAIL" : (s.last_success_at ? "ok" : "-");
-    std::string error = one_line(s.consecutive_failures > 0 ? s.last_error : "");
+    std::string error = one_line(s.consecutive_failures > 0 ? tw::redact_text(s.last_error) : "");
     std::printf("%-20s %-15s %-6s %-21s %-8d %.300s\n", s.config.name.c_str(),
                 s.config.kind.c_str(), health, iso(s.last_success_at).c_str(),
                 s.consecutive_failures, error.c_str());
@@ -159,7 +190,8 @@ int run_status(const StatusArgs& args) {
     if (s.warnings.empty()) continue;
     std::printf("%s: %zu warning%s in the last poll\n", s.config.name.c_str(), s.warnings.size(),
                 s.warnings.size() == 1 ? "" : "s");
-    for (const auto& warning : s.warnings) std::printf("  %s\n", one_line(warning).c_str());
+    for (const auto& warning : s.warnings)
+      std::printf("  %s\n", one_line(tw::redact_text(warning)).c_str());
   }
   return tw::exit_code::ok;
 }

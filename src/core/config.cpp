@@ -6,6 +6,7 @@
 #include <cctype>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 
 #include "core/config_keys.h"
 #include "core/config_table.h"
@@ -155,7 +156,12 @@ std::optional<Duration> parse_duration(std::string_view text) {
       ++i;
     }
     if (i == start || (i - start == 1 && dot)) return std::nullopt;
-    double value = std::stod(std::string(text.substr(start, i - start)));
+    double value = 0;
+    try {
+      value = std::stod(std::string(text.substr(start, i - start)));
+    } catch (const std::out_of_range&) {  // 400 digits: no duration, not a crash
+      return std::nullopt;
+    }
     size_t unit_start = i;
     while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
     std::string_view unit = text.substr(unit_start, i - unit_start);

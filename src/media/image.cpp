@@ -307,9 +307,9 @@ Bytes read_file(const fs::path& path, std::uint64_t expected_size) {
   return bytes;
 }
 
-std::string megapixels(std::uint64_t pixels) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.1f MP", double(pixels) / 1e6);
+std::string megapixels(double pixels) {
+  char text[48];
+  std::snprintf(text, sizeof text, "%.1f MP", pixels / 1e6);
   return text;
 }
 
@@ -346,11 +346,12 @@ cv::Mat load_image(const fs::path& path, const ImageLimits& limits) {
          std::string("truncated or corrupt ") + format_name(format) + " image (header unreadable)");
   if (facts->width == 0 || facts->height == 0)
     fail(path, std::string("corrupt ") + format_name(format) + " image (zero width or height)");
-  std::uint64_t pixels = facts->width * facts->height;
-  if (pixels > limits.max_pixels)
+  // By division: a PNM header's width x height can pass 2^64 and wrap.
+  if (facts->width > limits.max_pixels / facts->height)
     fail(path, "too many pixels (" + std::to_string(facts->width) + "x" +
-                   std::to_string(facts->height) + " = " + megapixels(pixels) + "; the limit is " +
-                   megapixels(limits.max_pixels) + ")");
+                   std::to_string(facts->height) + " = " +
+                   megapixels(double(facts->width) * double(facts->height)) + "; the limit is " +
+                   megapixels(double(limits.max_pixels)) + ")");
   if (facts->damaged)
     fail(path, std::string("corrupt ") + format_name(format) + " image (damaged data)");
   if (!facts->complete)

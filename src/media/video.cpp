@@ -84,7 +84,9 @@ void scan_boxes(const std::vector<unsigned char>& data, size_t begin, size_t end
     } else if (size == 0) {
       size = end - at;
     }
-    if (size < header || at + size > end) return;
+    // size > end - at, not at + size > end: a 64-bit size near 2^64 wraps
+    // the sum round to a small number, and the walk went back and round.
+    if (size < header || size > end - at) return;
     if (type == "trak" || type == "mdia") scan_boxes(data, at + header, at + size, facts);
     if (type == "hdlr" && size >= header + 12) {
       std::string handler(reinterpret_cast<const char*>(&data[at + header + 8]), 4);
@@ -120,7 +122,7 @@ std::optional<Mp4Facts> inspect_mp4(const fs::path& path, std::uint64_t file_siz
       size = file_size - at;
     }
     if (size < header) break;
-    if (at + size > file_size) {
+    if (size > file_size - at) {  // not at + size: that wraps for sizes near 2^64
       facts.box_cut_short = true;
       break;
     }
@@ -216,8 +218,11 @@ struct FrameSampler::Impl {
   bool container_cut_short = false;
   double last_time = -1;
 
+  // In double: the difference of two stream timestamps a file chose may
+  // overflow std::int64_t.
   double seconds_of(std::int64_t pts) const {
-    return static_cast<double>(pts - (start_pts == AV_NOPTS_VALUE ? 0 : start_pts)) * time_base;
+    const double start = start_pts == AV_NOPTS_VALUE ? 0.0 : static_cast<double>(start_pts);
+    return (static_cast<double>(pts) - start) * time_base;
   }
 
   // The current (last decoded) frame's time: the stream timestamp while it
@@ -271,10 +276,13 @@ struct FrameSampler::Impl {
   // The decoded frame as BGR, turned upright.
   bool convert(cv::Mat& bgr) {
     const AVFrame& f = *d.frame;
+    // A stream may change its frame size midway: the limit holds per frame.
+    if (f.width <= 0 || f.height <= 0 || std::int64_t(f.width) * f.height > kMaxFramePixels)
+      return false;
     d.converter = sws_getCachedContext(d.converter, f.width, f.height,
                                        static_cast<AVPixelFormat>(f.format), f.width, f.height,
                                        AV_PIX_FMT_BGR24, SWS_BICUBIC, nullptr, nullptr, nullptr);
-    if (!d.converter || f.width <= 0 || f.height <= 0) return false;
+    if (!d.converter) return false;
     // swscale may write past a row's end: rows 32-pixel aligned, one spare.
     cv::Mat padded(f.height + 1, (f.width + 31) / 32 * 32, CV_8UC3);
     std::uint8_t* planes[4] = {padded.data, nullptr, nullptr, nullptr};

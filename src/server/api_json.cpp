@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "core/redact.h"
+
 namespace tw::server {
 
 namespace {
@@ -104,7 +106,7 @@ nlohmann::json video_json(const store::VideoRecord& video) {
   out["duration"] = video.duration ? nlohmann::json(*video.duration) : nullptr;
   out["state"] = store::to_string(video.state);
   out["first_seen_at"] = iso_time(video.first_seen_at);
-  out["last_error"] = text_or_null(video.last_error);
+  out["last_error"] = text_or_null(redact_text(video.last_error));
   return out;
 }
 
@@ -115,7 +117,7 @@ nlohmann::json scan_json(const store::ScanRecord& scan) {
           {"finished_at", iso_time(scan.finished_at)},
           {"frames_sampled", scan.frames_sampled},
           {"target_set_version", scan.target_set_version},
-          {"error", text_or_null(scan.error)}};
+          {"error", text_or_null(redact_text(scan.error))}};
 }
 
 nlohmann::json appearance_json(const store::AppearanceRecord& row) {
@@ -158,11 +160,11 @@ nlohmann::json source_json(const store::SourceRecord& source) {
                                                          : "ok";
   return {{"name", source.config.name},
           {"kind", source.config.kind},
-          {"location", source.config.location},
+          {"location", redact_url(source.config.location)},
           {"health", health},
           {"last_polled", time_or_null(source.last_poll_at)},
           {"last_success", time_or_null(source.last_success_at)},
-          {"last_error", text_or_null(source.last_error)},
+          {"last_error", text_or_null(redact_text(source.last_error))},
           {"last_error_at", time_or_null(source.last_error_at)},
           {"consecutive_failures", source.consecutive_failures},
           {"next_poll", time_or_null(source.next_poll_at)},

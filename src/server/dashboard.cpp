@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <fstream>
@@ -72,7 +73,10 @@ bool same_secret(const std::string& given, const std::string& expected) {
 void send_json(httplib::Response& res, int status, const json& body) {
   res.status = status;
   res.set_header("Cache-Control", "no-store");
-  res.set_content(body.dump(), "application/json; charset=utf-8");
+  // Text from strangers (titles, a Host header quoted in an error) may not
+  // be UTF-8: replaced, never a 500 (the dump would throw).
+  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace),
+                  "application/json; charset=utf-8");
 }
 
 // The trend reports are ordered JSON (trends/trend_report.h); invalid UTF-8
@@ -126,12 +130,57 @@ const char* image_type(const fs::path& file) {
   return nullptr;
 }
 
+// One request's bytes in, the response's bytes out: a connection without a
+// socket, from 127.0.0.1.
+class MemoryStream final : public httplib::Stream {
+ public:
+  explicit MemoryStream(std::string_view request) : request_(request) {}
+  bool is_readable() const override { return true; }
+  bool is_writable() const override { return true; }
+  ssize_t read(char* ptr, size_t size) override {
+    const size_t n = std::min(size, request_.size() - position_);
+    std::copy_n(request_.data() + position_, n, ptr);
+    position_ += n;
+    return static_cast<ssize_t>(n);
+  }
+  ssize_t write(const char* ptr, size_t size) override {
+    response_.append(ptr, size);
+    return static_cast<ssize_t>(size);
+  }
+  void get_remote_ip_and_port(std::string& ip, int& port) const override {
+    ip = "127.0.0.1";
+    port = 50000;
+  }
+  void get_local_ip_and_port(std::string& ip, int& port) const override {
+    ip = "127.0.0.1";
+    port = 8080;
+  }
+  socket_t socket() const override { return INVALID_SOCKET; }
+  const std::string& response() const { return response_; }
+
+ private:
+  std::string_view request_;
+  size_t position_ = 0;
+  std::string response_;
+};
+
+// httplib's request handling, reachable without a socket.
+class InProcessServer final : public httplib::Server {
+ public:
+  std::string respond(std::string_view request) {
+    MemoryStream stream(request);
+    bool closed = false;
+    process_request(stream, /*close_connection=*/true, closed, nullptr);
+    return stream.response();
+  }
+};
+
 }  // namespace
 
 struct DashboardServer::Impl {
   store::Store& store;
   ServerOptions options;
-  httplib::Server http;
+  InProcessServer http;
   int port = 0;
 
   Impl(store::Store& s, ServerOptions o) : store(s), options(std::move(o)) {}
@@ -404,6 +453,10 @@ bool DashboardServer::serve() {
 
 void DashboardServer::stop() {
   impl_->http.stop();
+}
+
+std::string DashboardServer::respond(std::string_view request) {
+  return impl_->http.respond(request);
 }
 
 std::string DashboardServer::url() const {

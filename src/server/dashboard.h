@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "store/store.h"
 
@@ -55,6 +56,12 @@ class DashboardServer {
   void stop();
   // http://HOST:PORT/ once bound.
   std::string url() const;
+
+  // Answers one request given as the bytes a client sends, through the same
+  // parsing, checks and routes as a connection from 127.0.0.1, without a
+  // socket (the fuzz target drives the whole request path with it).
+  // Returns the response's bytes.
+  std::string respond(std::string_view request);
 
  private:
   struct Impl;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <ctime>
 #include <fstream>
 #include <set>
@@ -53,11 +54,22 @@ std::vector<std::string> lines_of(const std::string& text) {
   return lines;
 }
 
+// An epoch in seconds given as a JSON number, as ISO 8601; "" when it is no
+// time (1e300, inf: converting such a double to an integer is undefined).
+std::string iso8601_of_number(const json& seconds) {
+  if (seconds.is_number_float()) {
+    const double value = seconds.get<double>();
+    if (!(std::abs(value) < 1e15)) return {};
+    return iso8601_utc(static_cast<long long>(value));
+  }
+  return iso8601_utc(seconds.get<long long>());
+}
+
 // posted_at from yt-dlp's timestamp (epoch) or upload_date (YYYYMMDD).
 std::string posted_at_of(const json& entry) {
   for (const char* key : {"timestamp", "release_timestamp"}) {
     auto it = entry.find(key);
-    if (it != entry.end() && it->is_number()) return iso8601_utc(it->get<long long>());
+    if (it != entry.end() && it->is_number()) return iso8601_of_number(*it);
   }
   std::string date = text_of(entry, "upload_date");
   if (date.size() == 8 && std::all_of(date.begin(), date.end(), ::isdigit))
@@ -246,7 +258,7 @@ ListResult parse_json_lines(const std::string& text, int max_videos) {
     video.author = text_of(object, "author");
     auto posted = object.find("posted_at");
     if (posted != object.end() && posted->is_number())
-      video.posted_at = iso8601_utc(posted->get<long long>());
+      video.posted_at = iso8601_of_number(*posted);
     else
       video.posted_at = text_of(object, "posted_at");
     add_hashtag_list(video.hashtags, object, "hashtags");

@@ -14,7 +14,9 @@
 #include <thread>
 
 #include "core/hash.h"
+#include "core/redact.h"
 #include "sources/json_fields.h"
+#include "sources/research_answer.h"
 #include "sources/transfer.h"
 
 namespace fs = std::filesystem;
@@ -48,13 +50,6 @@ std::string credentials_keys(const SourceConfig& source) {
   return source.credentials_file.empty() ? "client_key_env/client_secret_env" : "credentials_file";
 }
 
-// Removes `secret` from text that came from outside (a server's message).
-void scrub(std::string& text, const std::string& secret) {
-  if (secret.size() < 4) return;
-  for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at))
-    text.replace(at, secret.size(), "***");
-}
-
 std::string utc_day(Clock::time_point t) {
   const std::chrono::year_month_day day{std::chrono::floor<std::chrono::days>(t)};
   char buffer[16];
@@ -79,18 +74,9 @@ std::map<std::string, CachedToken>& token_cache() {
   return cache;
 }
 
-// One answer of the API, read.
-struct Answer {
-  long status = 0;
-  json body;             // discarded when not JSON
-  std::string code;      // error.code ("ok" on success), or the OAuth "error"
-  std::string message;   // error.message / error_description, scrubbed, shortened
-  std::string log_id;    // TikTok's id of the request, for their support
-  std::string not_json;  // why the body is not JSON, when it is not
+// One answer of the API, read, and how long TikTok asked us to wait.
+struct Answer : ResearchAnswer {
   std::string retry_after;
-  bool ok() const {
-    return status >= 200 && status <= 299 && not_json.empty() && (code.empty() || code == "ok");
-  }
 };
 
 // The position of a poll: what is left to ask for.
@@ -128,13 +114,7 @@ struct Plan {
   }
 };
 
-// A page of videos as the API gave it.
-struct Page {
-  std::vector<VideoRef> videos;
-  bool has_more = false;
-  std::int64_t cursor = 0;
-  std::string search_id;
-};
+using Page = ResearchPage;
 
 // Thrown inside a poll when the quota refuses a request: the poll stops
 // cleanly (a warning, not a failure).
@@ -334,15 +314,16 @@ class ResearchSession {
         last_failure = e.reason();
       }
       if (answer) {
-        const std::string token = text_of(answer->body, "access_token");
-        if (answer->ok() && !token.empty()) {
-          auto expires_in = std::chrono::seconds(count_of(answer->body, "expires_in").value_or(0));
+        if (std::optional<ResearchToken> token = read_research_token(*answer)) {
+          // The token is a secret: hidden from then on in whatever is shown.
+          remember_secret(token->token);
           // Renewed shortly before it runs out: a request must not carry a
           // token that expires on its way.
-          auto margin = std::min<std::chrono::seconds>(std::chrono::seconds(60), expires_in / 2);
+          auto margin =
+              std::min<std::chrono::seconds>(std::chrono::seconds(60), token->lifetime / 2);
           std::lock_guard lock(token_mutex);
-          token_cache()[key] = {token, now() + expires_in - margin};
-          return token;
+          token_cache()[key] = {token->token, now() + token->lifetime - margin};
+          return token->token;
         }
         if (!is_server_error(*answer)) {
           std::string what = describe(*answer);
@@ -375,96 +356,22 @@ class ResearchSession {
     request.post_body = &body;
     request.headers = std::move(headers);
     request.any_status = true;
-    Answer answer;
-    answer.status = transfer(url, sink, limits, {}, request);
-    answer.retry_after = sink.retry_after;
-    std::string why;
-    answer.body = parse_json_exact(text, &why);
-    if (answer.body.is_discarded() || !answer.body.is_object()) {
-      answer.not_json = answer.body.is_discarded() ? why : "not a JSON object";
-      answer.not_json += " (" + std::to_string(text.size()) + " bytes)";
-      answer.body = json::object();
-    }
-    const json& error = answer.body.contains("error") ? answer.body["error"] : json();
-    if (error.is_object()) {
-      answer.code = text_of(error, "code");
-      answer.message = text_of(error, "message");
-      answer.log_id = text_of(error, "log_id");
-    } else if (error.is_string()) {  // the OAuth endpoint's shape
-      answer.code = error.get<std::string>();
-      answer.message = text_of(answer.body, "error_description");
-      answer.log_id = text_of(answer.body, "log_id");
-    }
-    for (std::string* text_part :
-         {&answer.code, &answer.message, &answer.log_id, &answer.not_json}) {
-      if (text_part->size() > 300) *text_part = text_part->substr(0, 300) + "...";
-      if (credentials_) scrub(*text_part, credentials_->client_secret);
+    const long status = transfer(url, sink, limits, {}, request);
+    std::vector<std::string> secrets;
+    if (credentials_) secrets.push_back(credentials_->client_secret);
+    {
       std::lock_guard lock(token_mutex);
       auto it = token_cache().find(token_key());
-      if (it != token_cache().end()) scrub(*text_part, it->second.token);
+      if (it != token_cache().end()) secrets.push_back(it->second.token);
     }
+    Answer answer{read_research_answer(status, text, secrets), sink.retry_after};
     return answer;
   }
 
   Page read_page(const Answer& answer) {
-    const json& data = answer.body.contains("data") ? answer.body["data"] : json();
-    if (!data.is_object()) fail(source_, "TikTok's answer has no \"data\" object");
-    Page page;
-    auto has_more = data.find("has_more");
-    page.has_more = has_more != data.end() && has_more->is_boolean() && has_more->get<bool>();
-    page.cursor = count_of(data, "cursor").value_or(0);
-    page.search_id = text_of(data, "search_id");
-    auto videos = data.find("videos");
-    if (videos == data.end() || videos->is_null()) return page;
-    if (!videos->is_array()) fail(source_, "TikTok's answer: \"videos\" is not a list");
-    const std::int64_t observed_at = unix_ms(now());
-    int position = 0;
-    for (const json& item : *videos) {
-      ++position;
-      std::string why;
-      std::optional<VideoRef> video = video_of(item, observed_at, why);
-      if (video)
-        page.videos.push_back(std::move(*video));
-      else
-        warn("a video of TikTok's answer (" + std::to_string(position) + " on its page): " + why +
-             ", skipped");
-    }
+    Page page = read_research_page(answer, source_.name, unix_ms(now()));
+    for (const std::string& warning : page.warnings) warn(warning);
     return page;
-  }
-
-  std::optional<VideoRef> video_of(const json& item, std::int64_t observed_at, std::string& why) {
-    if (!item.is_object()) {
-      why = "not a JSON object";
-      return std::nullopt;
-    }
-    auto id_field = item.find("id");
-    if (id_field == item.end() || id_field->is_null()) id_field = item.find("video_id");
-    auto id = exact_id(id_field == item.end() ? json() : *id_field, &why);
-    if (!id) return std::nullopt;
-    VideoRef video;
-    video.platform = "tiktok";
-    video.id = *id;
-    video.author = text_of(item, "username");
-    video.url = "https://www.tiktok.com/@" + video.author + "/video/" + video.id;
-    video.title = text_of(item, "video_description");
-    if (auto created = count_of(item, "create_time")) video.posted_at = iso8601_utc(*created);
-    if (auto tags = item.find("hashtag_names"); tags != item.end() && tags->is_array())
-      for (const json& tag : *tags)
-        if (tag.is_string()) add_hashtag(video.hashtags, tag.get<std::string>());
-    video.music_id = text_of(item, "music_id");
-    if (auto duration = number_of(item, "video_duration"); duration && *duration >= 0)
-      video.duration = duration;
-    VideoStats stats;
-    stats.views = count_of(item, "view_count");
-    stats.likes = count_of(item, "like_count");
-    stats.comments = count_of(item, "comment_count");
-    stats.shares = count_of(item, "share_count");
-    stats.saves = count_of(item, "favorites_count");
-    stats.observed_at = observed_at;
-    stats.source = source_.name;
-    if (!stats.empty()) video.stats = stats;
-    video.source = source_.name;
-    return video;
   }
 
   const SourceConfig& source_;

@@ -5,9 +5,8 @@
 // (one migrates at a time; one polls the sources).
 #include "store/postgres_store.h"
 
-#include <regex>
-
 #include "core/errors.h"
+#include "core/redact.h"  // redact_url: the password never reaches a message
 
 #if __has_include(<libpq-fe.h>)
 #define TW_HAVE_LIBPQ 1
@@ -23,14 +22,6 @@
 #endif
 
 namespace tw::store {
-
-std::string redact_url(const std::string& url) {
-  // postgresql://user:secret@host -> postgresql://user:***@host
-  static const std::regex password(R"(^([a-z]+://[^/:@]*:)[^@/]*@)");
-  std::string out = std::regex_replace(url, password, "$1***@");
-  static const std::regex query_password(R"(([?&]password=)[^&]*)");
-  return std::regex_replace(out, query_password, "$1***");
-}
 
 #ifndef TW_HAVE_LIBPQ
 

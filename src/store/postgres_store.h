@@ -17,7 +17,4 @@ bool postgres_available();
 // URL is malformed, or the schema is newer than this build knows.
 std::unique_ptr<Store> open_postgres_store(const std::string& url, const StoreOptions& options);
 
-// The URL with its password replaced by "***", for messages and logs.
-std::string redact_url(const std::string& url);
-
 }  // namespace tw::store

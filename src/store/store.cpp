@@ -5,6 +5,7 @@
 
 #include "core/errors.h"
 #include "core/hash.h"
+#include "core/redact.h"
 #include "store/postgres_store.h"
 #include "store/sqlite_store.h"
 
@@ -91,7 +92,7 @@ std::unique_ptr<Store> open_store(const std::string& url, const StoreOptions& op
   if (url.starts_with(sqlite_scheme)) {
     path = url.substr(sqlite_scheme.size());  // "/abs" after sqlite:// or "relative"
   } else if (url.find("://") != std::string::npos) {
-    throw InputError(url, "unknown store URL scheme (use sqlite:// or postgresql://)");
+    throw InputError(redact_url(url), "unknown store URL scheme (use sqlite:// or postgresql://)");
   } else {
     path = url;
   }

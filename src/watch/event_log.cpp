@@ -7,6 +7,8 @@
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 
+#include "core/redact.h"
+
 namespace tw::watch {
 namespace {
 
@@ -52,8 +54,23 @@ SpdlogToEventLog::~SpdlogToEventLog() {
   spdlog::set_default_logger(std::static_pointer_cast<spdlog::logger>(previous_));
 }
 
+namespace {
+
+// Every string of an event passes redact_text: an error, a URL or a library's
+// log message may quote a secret, and the log is read by people and tools.
+void redact_strings(nlohmann::ordered_json& value) {
+  if (value.is_string()) {
+    value = redact_text(value.get_ref<const std::string&>());
+  } else if (value.is_structured()) {
+    for (auto& item : value) redact_strings(item);
+  }
+}
+
+}  // namespace
+
 void EventLog::event(const std::string& name, nlohmann::ordered_json fields) {
   nlohmann::ordered_json line = {{"ts", utc_now_with_millis()}, {"event", name}};
+  redact_strings(fields);
   for (auto& [key, value] : fields.items()) line[key] = value;
   // Untrusted text (titles) may hold invalid UTF-8: replace rather than throw.
   std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

@@ -12,6 +12,7 @@
 #include "alerts/outbox.h"
 #include "alerts/sink.h"
 #include "core/errors.h"
+#include "core/redact.h"
 #include "models/model_dir.h"
 #include "scan/scan_job.h"
 #include "scan/scanner.h"
@@ -64,6 +65,7 @@ class Monitor {
 
   int run() {
     SpdlogToEventLog spdlog_to_events(log_);
+    remember_secrets(config_);
     store::StoreOptions store_options;
     store_options.retry = retry_policy(config_.watch);
     store_ = store::open_store(config_.store.url, store_options);
@@ -78,7 +80,7 @@ class Monitor {
     fs::create_directories(cache_dir_);
 
     for (const SourceConfig& s : config_.sources)
-      store_->upsert_source({s.name, std::string(to_string(s.kind)), s.location});
+      store_->upsert_source({s.name, std::string(to_string(s.kind)), redact_url(s.location)});
 
     if (!options_.no_scan) {
       targets_ = scan::chosen_targets(home_.targets(), config_.scan.targets);
@@ -98,7 +100,7 @@ class Monitor {
     std::vector<std::string> names;
     for (const auto& t : targets_) names.push_back(t.name);
     log_.event("start", {{"worker", worker_},
-                         {"store", config_.store.url},
+                         {"store", redact_url(config_.store.url)},
                          {"sources", config_.sources.size()},
                          {"alerts", outbox_->sink_names()},
                          {"targets", names},
@@ -278,7 +280,8 @@ class Monitor {
       release_on_shutdown(video.id, owner);
     } catch (const std::exception& e) {
       try {
-        store::VideoState state = store_->fail_scan(video.id, owner, e.what(), started);
+        store::VideoState state =
+            store_->fail_scan(video.id, owner, redact_text(e.what()), started);
         log_.event("scan.failed",
                    {{"video", video.id}, {"error", e.what()}, {"state", store::to_string(state)}});
         // A failed video's download stays for its retry (or for good, once

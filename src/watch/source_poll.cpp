@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/redact.h"
 #include "sources/sources.h"
 #include "sources/tiktok_research.h"
 #include "watch/store_ledger.h"
@@ -49,7 +50,7 @@ void enqueue_batch(store::Store& store, EventLog& log, const SourceConfig& sourc
 void record_failure(store::Store& store, EventLog& log, const SourceConfig& source,
                     const std::string& message, std::chrono::milliseconds next_in) {
   try {
-    store.record_poll_failure(source.name, message, next_in);
+    store.record_poll_failure(source.name, redact_text(message), next_in);
   } catch (const std::exception& inner) {
     log.event("store.error", {{"error", inner.what()}});
   }
@@ -90,7 +91,9 @@ PollOutcome poll_source(store::Store& store, EventLog& log, const SourceConfig& 
       enqueue_batch(store, log, source, std::move(listed.videos), outcome);
     for (const auto& warning : listed.warnings)
       log.event("source.warning", {{"source", source.name}, {"warning", warning}});
-    store.record_poll_success(source.name, source.every, listed.warnings);
+    std::vector<std::string> warnings;
+    for (const std::string& warning : listed.warnings) warnings.push_back(redact_text(warning));
+    store.record_poll_success(source.name, source.every, warnings);
     outcome.ok = true;
     log.event("source.polled", {{"source", source.name},
                                 {"listed", outcome.listed},

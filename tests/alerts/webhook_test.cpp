@@ -215,6 +215,78 @@ TEST(Webhook, AFailingSinkDoesNotHoldUpAnother) {
   EXPECT_NE(lines.find("[" + fixture.appearance_ids[0] + "]"), std::string::npos);
 }
 
+// A receiver that takes connections (the kernel completes the handshake on
+// its backlog) and never reads nor answers: a hung process behind the port.
+class SilentReceiver {
+ public:
+  SilentReceiver() : port_(testing::free_port()) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    int yes = 1;
+    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(static_cast<std::uint16_t>(port_));
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+        ::listen(fd_, 16) != 0)
+      throw std::runtime_error("cannot bind the silent receiver");
+  }
+  ~SilentReceiver() { close(); }
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+  int port() const { return port_; }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/hook"; }
+
+ private:
+  int port_;
+  int fd_ = -1;
+};
+
+// Fault injection (issue 19): the webhook hangs.  One timeout per round (not
+// one per alert), the console sink delivers meanwhile, and once a receiver
+// answers on that port each alert arrives there exactly once.
+TEST(Webhook, AReceiverThatAcceptsAndNeverAnswersCostsOneTimeoutNotTheOtherSinks) {
+  SilentReceiver silent;
+  std::ostringstream console;
+  testing::StoreWithAppearances fixture({"hook", "console"}, 3);
+  auto sinks = webhook(silent.url(), 500ms);
+  sinks.push_back(make_console_sink("console", console));
+  Outbox outbox(*fixture.store, std::move(sinks));
+  const auto started = std::chrono::steady_clock::now();
+  DeliveryReport report = outbox.deliver_due();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+  EXPECT_EQ(report.delivered, 3);
+  EXPECT_EQ(report.failed, 1);
+  EXPECT_EQ(report.skipped, 2);
+  const std::string lines = console.str();
+  EXPECT_EQ(std::count(lines.begin(), lines.end(), '\n'), 3);
+  for (const auto& id : fixture.appearance_ids) {
+    for (const auto& d : fixture.store->deliveries_for(id)) {
+      if (d.sink != "hook") continue;
+      EXPECT_EQ(d.state, store::DeliveryState::pending);
+      if (d.attempts > 0) {
+        EXPECT_NE(d.last_error.find("timed out"), std::string::npos) << d.last_error;
+      }
+    }
+  }
+
+  silent.close();
+  Receiver receiver(silent.port());
+  for (int round = 0; round < 3; ++round) {
+    fixture.advance(1h);
+    outbox.deliver_due();
+  }
+  std::set<std::string> ids;
+  for (const auto& body : receiver.bodies())
+    ids.insert(nlohmann::json::parse(body)["id"].get<std::string>());
+  EXPECT_EQ(receiver.bodies().size(), 3u);
+  EXPECT_EQ(ids,
+            std::set<std::string>(fixture.appearance_ids.begin(), fixture.appearance_ids.end()));
+  EXPECT_EQ(fixture.store->queue_depth().deliveries_delivered, 6);
+}
+
 TEST(Sinks, BadConfigsAreRefusedWithTheReason) {
   SinkConfig config;
   config.kind = "pager";

@@ -269,6 +269,41 @@ TEST_F(Research, ARateLimitStopsThePollAndTheNextPollResumesFromTheSavedCursor) 
   EXPECT_FALSE(state_of(ledger).contains("research"));
 }
 
+// Fault injection (issue 19): the connection drops in the middle of a page,
+// on the first try and on every retry.  The poll fails naming the source;
+// the page before is kept, the quota reserved for the lost pages is given
+// back, and the next poll resumes at the lost page: every video once.
+TEST_F(Research, AConnectionDroppedMidPageCostsARetryNotAVideo) {
+  api.add_videos(7301234567890000000ull, 250);
+  for (int request = 2; request <= 5; ++request) api.faults[request].dropped = true;
+  auto source = research_source(api);
+  Poll first(clock, ledger);
+  auto error = error_of([&] { tw::sources::list_tiktok_research(source, first.options); });
+  EXPECT_EQ(error.input(), "source research");
+  EXPECT_TRUE(contains(error.reason(), "failed 4 times")) << error.what();
+  EXPECT_FALSE(contains(error.what(), kSecret)) << error.what();
+  ASSERT_EQ(first.all().size(), 100u);
+  EXPECT_EQ(state_of(ledger)["research"]["cursor"], 100);
+
+  const std::string day = tw::sources::yyyymmdd_utc(clock.now);
+  EXPECT_EQ(ledger.quota_used(day).requests, 5);
+  EXPECT_EQ(ledger.quota_used(day).records, 100) << "records of the lost pages were not refunded";
+
+  clock.now += 10min;
+  Poll second(clock, ledger);
+  tw::sources::list_tiktok_research(source, second.options);
+  auto queries = api.queries();
+  ASSERT_EQ(queries.size(), 7u);
+  EXPECT_EQ(queries[5]["cursor"], 100);
+  std::map<std::string, int> seen;
+  for (const auto& v : first.all()) ++seen[v.id];
+  for (const auto& v : second.all()) ++seen[v.id];
+  EXPECT_EQ(seen.size(), 250u);
+  for (const auto& [id, times] : seen) EXPECT_EQ(times, 1) << id;
+  EXPECT_EQ(ledger.quota_used(day).records, 250);
+  EXPECT_FALSE(state_of(ledger).contains("research"));
+}
+
 TEST_F(Research, ASavedPositionIsDroppedWhenRefusedOrMadeForAnotherQuery) {
   api.add_videos(7301234567890000000ull, 150);
   auto source = research_source(api);

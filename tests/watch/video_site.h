@@ -5,10 +5,12 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <sstream>
 #include <string>
@@ -38,7 +40,18 @@ class VideoSite {
       std::ifstream in(it->second, std::ios::binary);
       std::stringstream bytes;
       bytes << in.rdbuf();
-      res.set_content(bytes.str(), "video/mp4");
+      if (!trickle_) return res.set_content(bytes.str(), "video/mp4");
+      // 8 KiB every 100 ms until the trickle is turned off (a download that
+      // is in flight for as long as the test wants).
+      auto body = std::make_shared<std::string>(bytes.str());
+      res.set_content_provider(
+          body->size(), "video/mp4", [this, body](size_t offset, size_t, httplib::DataSink& sink) {
+            const bool slow = trickle_.load();
+            if (slow) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            const size_t chunk =
+                slow ? std::min<size_t>(8192, body->size() - offset) : body->size() - offset;
+            return sink.write(body->data() + offset, chunk);
+          });
     });
     server_.Post("/hook", [this](const httplib::Request& req, httplib::Response& res) {
       std::unique_lock lock(mutex_);
@@ -81,6 +94,8 @@ class VideoSite {
       ++counts[h.is_object() && h.contains("id") ? h["id"].get<std::string>() : "?"];
     return counts;
   }
+  // Videos are served slowly (8 KiB per 100 ms) while this is on.
+  void set_trickle(bool on) { trickle_ = on; }
   // The receiver answers this late (a POST in flight for kill tests).
   void set_hook_delay(std::chrono::milliseconds delay) {
     std::lock_guard lock(mutex_);
@@ -96,6 +111,7 @@ class VideoSite {
   std::map<std::string, std::filesystem::path> files_;
   std::vector<std::string> hooks_;
   std::chrono::milliseconds hook_delay_{0};
+  std::atomic<bool> trickle_{false};
 };
 
 }  // namespace tw::test

@@ -204,9 +204,11 @@ TEST_F(Watch, BrokenSourcesShowInHealthAndTheOthersGoOn) {
 }
 
 // Starts `trendwatch watch --config CONFIG ARGS...` (the daemon) with its
-// stderr in `log`; returns its pid.
+// stderr in `log`; returns its pid.  A `wrapper` (a program and its
+// arguments) runs first and execs the daemon's command line given after it.
 pid_t start_daemon(const fs::path& home, const fs::path& config, const fs::path& log,
-                   const std::vector<std::string>& extra) {
+                   const std::vector<std::string>& extra,
+                   const std::vector<std::string>& wrapper = {}) {
   pid_t pid = ::fork();
   if (pid == 0) {
     int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -219,10 +221,11 @@ pid_t start_daemon(const fs::path& home, const fs::path& config, const fs::path&
     std::vector<std::string> args = {trendwatch_exe().string(), "watch", "--config",
                                      config.string()};
     args.insert(args.end(), extra.begin(), extra.end());
+    args.insert(args.begin(), wrapper.begin(), wrapper.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
+    ::execvp(argv[0], argv.data());
     ::_exit(127);
   }
   return pid;
@@ -333,6 +336,240 @@ TEST_F(Watch, BadConfigNamesTheLineAndExits2) {
 
 namespace {
 
+// Another process (python's sqlite3) holds the SQLite file's write lock for
+// `seconds`; returns its pid once the lock is held (-1 when it could not).
+pid_t lock_database(const fs::path& db, int seconds, const fs::path& log) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    const std::string script =
+        "import sqlite3, sys, time\n"
+        "c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)\n"
+        "c.execute('BEGIN EXCLUSIVE')\n"
+        "print('locked', flush=True)\n"
+        "time.sleep(float(sys.argv[2]))\n"
+        "c.execute('COMMIT')\n";
+    std::string seconds_text = std::to_string(seconds);
+    std::string db_text = db.string();
+    ::execlp("python3", "python3", "-c", script.c_str(), db_text.c_str(), seconds_text.c_str(),
+             static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  if (!wait_until([&] { return read_file(log).find("locked") != std::string::npos; }, 30s)) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+    return -1;
+  }
+  return pid;
+}
+
+// Fault injection (issue 19): the SQLite file is locked by another process
+// for longer than the busy timeout (15 s) while the daemon runs.  Its polls,
+// claims and deliveries fail meanwhile; it does not crash, and once the lock
+// is gone the new video is listed, scanned and alerted once.
+TEST_F(Watch, ADatabaseLockedLongerThanTheBusyTimeoutCostsARetryNotARow) {
+  const std::string source = "[[source]]\nname = \"demo\"\nkind = \"urls\"\nlocation = \"" +
+                             feed_.url("/list.txt") + "\"\nevery = \"2s\"\ntimeout = \"20s\"\n";
+  fs::path config = write_config(source);
+  fs::path log = work_ / "daemon.log";
+  pid_t daemon = start_daemon(*home_, config, log, {});
+  ASSERT_TRUE(wait_until(
+      [&] { return read_file(log).find("\"event\":\"source.polled\"") != std::string::npos; },
+      120s))
+      << read_file(log);
+
+  pid_t locker = lock_database(db_, 20, work_ / "locker.log");
+  ASSERT_GT(locker, 0) << read_file(work_ / "locker.log");
+  feed_.add_video("movie.avi", movie_avi());
+  int locker_status = 0;
+  ::waitpid(locker, &locker_status, 0);  // 20 s: longer than the busy timeout
+  EXPECT_TRUE(WIFEXITED(locker_status) && WEXITSTATUS(locker_status) == 0)
+      << read_file(work_ / "locker.log");
+  EXPECT_EQ(::waitpid(daemon, nullptr, WNOHANG), 0) << "the daemon died\n" << read_file(log);
+  EXPECT_NE(read_file(log).find("database is locked"), std::string::npos) << read_file(log);
+
+  const bool finished = wait_until(
+      [&] {
+        auto s = store();
+        return s->queue_depth().done == 1 && !feed_.hooks().empty() &&
+               feed_.hooks().size() == s->appearances({}).size();
+      },
+      240s);
+  ::kill(daemon, SIGTERM);
+  int status = 0;
+  ::waitpid(daemon, &status, 0);
+  ASSERT_TRUE(finished) << read_file(log);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << read_file(log);
+  for (const auto& [id, times] : feed_.hooks_by_id()) EXPECT_EQ(times, 1) << id;
+  EXPECT_EQ(store()->queue_depth().queued, 0);
+}
+
+// How a daemon ended after SIGTERM.
+struct Stopped {
+  bool in_time = false;  // it exited within the bound (else it was killed)
+  bool cleanly = false;  // exit code 0
+  std::chrono::milliseconds took{0};
+};
+
+// Sends SIGTERM and waits at most `bound` (then SIGKILL).
+Stopped terminate(pid_t pid, std::chrono::seconds bound) {
+  const auto start = std::chrono::steady_clock::now();
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  Stopped stopped;
+  while (!stopped.in_time && std::chrono::steady_clock::now() - start < bound) {
+    stopped.in_time = ::waitpid(pid, &status, WNOHANG) == pid;
+    if (!stopped.in_time) std::this_thread::sleep_for(50ms);
+  }
+  stopped.took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
+  if (!stopped.in_time) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+  }
+  stopped.cleanly = stopped.in_time && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  return stopped;
+}
+
+// Fault injection (issue 19): SIGTERM while a video is being downloaded.
+// The download is cancelled, the daemon stops within seconds, the video goes
+// back to the queue, and the next run scans it and alerts each appearance
+// once.
+TEST_F(Watch, SigtermMidDownloadStopsSoonAndTheVideoIsScannedOnceAfterRestart) {
+  feed_.add_video("movie.avi", movie_avi());
+  feed_.set_trickle(true);
+  fs::path config = write_config(feed_source());
+  fs::path log = work_ / "daemon.log";
+  pid_t pid = start_daemon(*home_, config, log, {});
+  ASSERT_TRUE(wait_until(
+      [&] { return read_file(log).find("\"event\":\"scan.start\"") != std::string::npos; }, 120s))
+      << read_file(log);
+  std::this_thread::sleep_for(500ms);  // bytes are flowing
+  Stopped stopped = terminate(pid, 30s);
+  ASSERT_TRUE(stopped.in_time) << read_file(log);
+  EXPECT_TRUE(stopped.cleanly) << read_file(log);
+  EXPECT_LT(stopped.took, 10s);
+  EXPECT_NE(read_file(log).find("\"event\":\"video.released\""), std::string::npos)
+      << read_file(log);
+  EXPECT_EQ(store()->queue_depth().queued, 1);
+  EXPECT_TRUE(feed_.hooks().empty());
+
+  feed_.set_trickle(false);
+  RunResult r = watch_once(config);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto s = store();
+  EXPECT_EQ(s->queue_depth().done, 1);
+  ASSERT_GE(s->appearances({}).size(), 1u);
+  EXPECT_EQ(feed_.hooks().size(), s->appearances({}).size());
+  for (const auto& [id, times] : feed_.hooks_by_id()) EXPECT_EQ(times, 1) << id;
+}
+
+// Fault injection (issue 19): SIGTERM while a webhook POST waits for its
+// answer.  The daemon stops within the sink's timeout; the delivery, never
+// marked delivered, is made again after the restart under the same id, and
+// then never again.
+TEST_F(Watch, SigtermMidDeliveryStopsWithinTheTimeoutAndTheAlertKeepsItsId) {
+  feed_.add_video("movie.avi", movie_avi());
+  feed_.set_hook_delay(20000ms);
+  fs::path config = write_config(feed_source());
+  fs::path log = work_ / "daemon.log";
+  pid_t pid = start_daemon(*home_, config, log, {});
+  ASSERT_TRUE(wait_until([&] { return !feed_.hooks().empty(); }, 180s)) << read_file(log);
+  Stopped stopped = terminate(pid, 30s);
+  ASSERT_TRUE(stopped.in_time) << read_file(log);
+  EXPECT_TRUE(stopped.cleanly) << read_file(log);
+  EXPECT_LT(stopped.took, 12s);  // the webhook's timeout is 5 s
+  feed_.set_hook_delay(0ms);
+
+  RunResult r = watch_once(config);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto s = store();
+  std::set<std::string> stored;
+  for (const auto& a : s->appearances({})) {
+    stored.insert(a.id);
+    for (const auto& d : s->deliveries_for(a.id))
+      EXPECT_EQ(d.state, tw::store::DeliveryState::delivered) << a.id;
+  }
+  ASSERT_FALSE(stored.empty());
+  std::set<std::string> received;
+  for (const auto& [id, times] : feed_.hooks_by_id()) {
+    received.insert(id);
+    EXPECT_LE(times, 2) << id;  // the one in flight at SIGTERM may come twice
+  }
+  EXPECT_EQ(received, stored);
+  const size_t sent = feed_.hooks().size();
+  ASSERT_EQ(watch_once(config).exit_code, 0);
+  EXPECT_EQ(feed_.hooks().size(), sent);
+}
+
+// Fault injection (issue 19): the download cache is on a full disk (a 64 KiB
+// tmpfs in the daemon's own mount namespace).  The scan fails without
+// losing the video, `status` names the full disk and its folder, and once
+// the disk has room (the tmpfs grown from outside) the retry scans it and
+// alerts once, with nobody restarting anything.
+TEST_F(Watch, AFullCacheDiskIsShownAndWorkResumesWhenSpaceReturns) {
+  const fs::path cache = work_ / "cache";
+  fs::create_directories(cache);
+  feed_.add_video("movie.avi", movie_avi());  // 480 KB: more than the disk holds
+  fs::path config = write_config(feed_source());
+  fs::path log = work_ / "daemon.log";
+  const std::vector<std::string> on_a_small_disk = {
+      "unshare",
+      "-m",
+      "--propagation",
+      "private",
+      "sh",
+      "-c",
+      "mount -t tmpfs -o size=64k tmpfs \"$0\" || exit 97; exec \"$@\"",
+      cache.string()};
+  pid_t pid = start_daemon(*home_, config, log, {}, on_a_small_disk);
+  int early = 0;
+  bool exited = false;
+  const bool failed = wait_until(
+      [&] {
+        exited = exited || ::waitpid(pid, &early, WNOHANG) == pid;
+        return exited || read_file(log).find("\"event\":\"scan.failed\"") != std::string::npos;
+      },
+      120s);
+  if (exited && WIFEXITED(early) && WEXITSTATUS(early) == 97)
+    GTEST_SKIP() << "mounting a tmpfs is not permitted here";
+  ASSERT_FALSE(exited) << read_file(log);
+  ASSERT_TRUE(failed) << read_file(log);
+  EXPECT_NE(read_file(log).find("the disk is full"), std::string::npos) << read_file(log);
+
+  RunResult status = run_in(*home_, {"status", "--config", config.string(), "--format", "json"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  json health = json::parse(status.out);
+  ASSERT_EQ(health["retrying"].size(), 1u) << status.out;
+  const std::string error = health["retrying"][0]["last_error"];
+  EXPECT_NE(error.find("the disk is full: no space left to write into " + cache.string()),
+            std::string::npos)
+      << error;
+  EXPECT_EQ(health["queue"]["queued"], 1);
+  EXPECT_EQ(health["queue"]["failed"], 0);
+  RunResult text = run_in(*home_, {"status", "--config", config.string()});
+  EXPECT_NE(text.out.find("the disk is full"), std::string::npos) << text.out;
+
+  // Room again: the daemon's tmpfs grows; its retry (a minute after the
+  // failure) downloads, scans and alerts.
+  RunResult grow = run_program({"nsenter", "-t", std::to_string(pid), "-m", "mount", "-o",
+                                "remount,size=64m", cache.string()});
+  ASSERT_EQ(grow.exit_code, 0) << grow.err;
+  const bool finished = wait_until(
+      [&] {
+        auto s = store();
+        return s->queue_depth().done == 1 && !feed_.hooks().empty() &&
+               feed_.hooks().size() == s->appearances({}).size();
+      },
+      180s);
+  Stopped stopped = terminate(pid, 30s);
+  ASSERT_TRUE(finished) << read_file(log);
+  EXPECT_TRUE(stopped.cleanly) << read_file(log);
+  for (const auto& [id, times] : feed_.hooks_by_id()) EXPECT_EQ(times, 1) << id;
+}
+
 TEST_F(Watch, SigtermGivesInFlightWorkBackAndExitsCleanly) {
   feed_.add_video("movie.avi", movie_avi());
   feed_.add_video("others.mp4", strangers_clip());
@@ -341,19 +578,9 @@ TEST_F(Watch, SigtermGivesInFlightWorkBackAndExitsCleanly) {
   pid_t pid = start_daemon(*home_, config, log, {});
   wait_until([&] { return read_file(log).find("\"event\":\"scan.start\"") != std::string::npos; },
              120s);
-  ::kill(pid, SIGTERM);
-  int status = 0;
-  bool exited = false;
-  for (int i = 0; i < 600 && !exited; ++i) {  // at most 60 s
-    exited = ::waitpid(pid, &status, WNOHANG) == pid;
-    if (!exited) std::this_thread::sleep_for(100ms);
-  }
-  if (!exited) {
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, &status, 0);
-  }
-  ASSERT_TRUE(exited) << "watch did not stop on SIGTERM\n" << read_file(log);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << read_file(log);
+  Stopped stopped = terminate(pid, 60s);
+  ASSERT_TRUE(stopped.in_time) << "watch did not stop on SIGTERM\n" << read_file(log);
+  EXPECT_TRUE(stopped.cleanly) << read_file(log);
   EXPECT_NE(read_file(log).find("\"event\":\"stop\""), std::string::npos) << read_file(log);
   // Nothing is left leased: every video is done or back in the queue.
   auto depth = store()->queue_depth();
