@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job, from nothing: installs packages, fetches the face models and
 # the demo data, builds, installs the models, enrolls "jesper" from four
-# kphotoalbum photos, serves a demo feed from 127.0.0.1 and runs the monitor
-# once over it.  Alerts print on stdout; the results stay in SQLite
+# kphotoalbum photos, serves a demo feed from 127.0.0.1 (a URL list and a
+# Zeeschuimer export) and runs the monitor once over it: appearances, the
+# videos' figures, and jesper surging.  Alerts print on stdout; the results stay in SQLite
 # (.cache/demo-home/trendwatch.db); `serve` shows them in a browser.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -53,6 +54,24 @@ for v in movie.avi megamind.avi jesper-cameo.mp4 other-people.mp4; do
   echo "http://127.0.0.1:$port/$v" >>"$feed/list.txt"
 done
 
+# What a researcher captured in a browser with Zeeschuimer: three re-uploads
+# of the cameo posted in the last hours, with their figures (docs/sources.md).
+mkdir -p "$feed/exports"
+python3 - "$feed/exports/capture.ndjson" "http://127.0.0.1:$port/jesper-cameo.mp4" <<'PY'
+import json, sys, time
+now = int(time.time())
+with open(sys.argv[1], "w") as out:
+    for i, (hours_ago, views) in enumerate([(5, 18400), (3, 96100), (1, 240500)]):
+        item = {"id": f"73100000000000000{i + 1:02d}", "desc": f"harbour cameo #harbour #demo{i}",
+                "createTime": now - hours_ago * 3600, "author": {"uniqueId": f"reuploader{i + 1}"},
+                "challenges": [{"title": "harbour"}],
+                "stats": {"playCount": views, "diggCount": views // 20, "commentCount": 40 + i,
+                          "shareCount": 7 * i, "collectCount": 3},
+                "video": {"duration": 8, "playAddr": sys.argv[2]}}
+        out.write(json.dumps({"source_platform": "tiktok.com",
+                              "timestamp_collected": (now - 600) * 1000, "data": item}) + "\n")
+PY
+
 cat >"$TRENDWATCH_HOME/demo.toml" <<TOML
 [store]
 url = "sqlite://$TRENDWATCH_HOME/trendwatch.db"
@@ -66,6 +85,16 @@ kind = "urls"
 location = "http://127.0.0.1:$port/list.txt"
 every = "5m"
 
+[[source]]
+name = "browser"
+kind = "zeeschuimer"
+location = "$feed/exports"
+every = "5m"
+
+[trend]
+window = "6h"
+baseline = "7d"
+
 [[alert]]
 kind = "console"
 TOML
@@ -74,6 +103,10 @@ echo "== trendwatch watch --once (alerts below; the JSON log is in $TRENDWATCH_H
 "$tw" watch --config "$TRENDWATCH_HOME/demo.toml" --once 2>"$TRENDWATCH_HOME/watch.log"
 echo "== trendwatch status"
 "$tw" status --config "$TRENDWATCH_HOME/demo.toml"
+echo "== trendwatch videos (what the sources listed, with their figures)"
+"$tw" videos --config "$TRENDWATCH_HOME/demo.toml"
+echo "== trendwatch trends --target jesper (videos and reach per UTC hour; surges)"
+"$tw" trends --config "$TRENDWATCH_HOME/demo.toml" --target jesper --since 12h
 echo "== stored appearances"
 sqlite3 -header -column "$TRENDWATCH_HOME/trendwatch.db" \
   "SELECT a.target, v.url, printf('%.1f', a.start_s) AS start, printf('%.1f', a.end_s) AS end, printf('%.2f', a.best_score) AS score FROM appearances a JOIN videos v ON v.id = a.video ORDER BY v.url, a.start_s;" 2>/dev/null ||

@@ -147,7 +147,8 @@ void print_table(const std::vector<tw::store::VideoRecord>& videos) {
     const tw::VideoStats stats = v.latest.value_or(tw::VideoStats{});
     std::string posted = ref.posted_at.empty() ? iso(v.first_seen_at) + "*" : ref.posted_at;
     std::string tags;
-    for (const auto& tag : ref.hashtags) tags += " #" + tag;
+    for (const auto& tag : ref.hashtags)  // those the title does not already show
+      if (ref.title.find("#" + tag) == std::string::npos) tags += " #" + tag;
     std::printf("%-20s %-8s %-20s %-12s %7s %7s %-16s %s\n", cell(posted, 21).c_str(),
                 tw::store::to_string(v.state).c_str(), cell(ref.id, 20).c_str(),
                 cell(ref.source, 12).c_str(), short_count(stats.views).c_str(),
