@@ -60,6 +60,7 @@ struct WatchConfig {
   int outbox_max_attempts = 0;
   std::filesystem::path cache_dir;  // downloads; default <home>/cache
   std::uint64_t cache_max_bytes = 2ull * 1000 * 1000 * 1000;
+  std::string dashboard_url;  // trend alerts link the trend page under it; "" = no link
 
   bool operator==(const WatchConfig&) const = default;
 };

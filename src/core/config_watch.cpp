@@ -5,6 +5,20 @@ namespace tw::config {
 
 namespace {
 
+void dashboard_url(WatchConfig& watch, const Value& value) {
+  if (!value.text().empty() && !is_remote_url(value.text()))
+    value.fail("must be an http(s) URL (the dashboard's address as readers reach it)");
+  // The link goes into every trend alert and the store's outbox: no secret
+  // may ride along in it.
+  const std::string& url = value.text();
+  const auto host = url.find("://");
+  const auto path = url.find('/', host == std::string::npos ? 0 : host + 3);
+  if (url.find('?') != std::string::npos ||
+      url.substr(0, path).find('@', host == std::string::npos ? 0 : host) != std::string::npos)
+    value.fail("must not carry a user, password or query (the link goes into every trend alert)");
+  watch.dashboard_url = url;
+}
+
 constexpr Key<WatchConfig> kKeys[] = {
     {"concurrency", Type::integer, value("2"), "videos scanned at once",
      to<&WatchConfig::concurrency>, at_least(1)},
@@ -24,6 +38,10 @@ constexpr Key<WatchConfig> kKeys[] = {
      to<&WatchConfig::cache_dir>},
     {"cache_max_bytes", Type::size, value("2GB"), "the cache is trimmed to this size, oldest first",
      to<&WatchConfig::cache_max_bytes>},
+    {"dashboard_url", Type::string, note("none"),
+     "the dashboard's address as readers reach it (`trendwatch serve`); trend alerts link their "
+     "trend page under it; empty: no link",
+     dashboard_url},
 };
 
 // Resends never wait less than the first delay.

@@ -225,6 +225,21 @@ TEST(Config, ApproximateIsOffUnlessSetAndMustBeABoolean) {
   }
 }
 
+TEST(Config, DashboardUrlIsAPlainHttpAddress) {
+  EXPECT_EQ(parse("", "/srv/tw").watch.dashboard_url, "");
+  EXPECT_EQ(parse("[watch]\ndashboard_url = \"https://tw.example.org/desk\"\n", "/srv/tw")
+                .watch.dashboard_url,
+            "https://tw.example.org/desk");
+  // Not a URL, or one that would carry a secret into every trend alert.
+  for (const char* bad : {"\"tw.example.org\"", "\"https://tw.example.org/?token=s3cret\"",
+                          "\"https://desk:s3cret@tw.example.org/\"", "42"}) {
+    auto [where, why] = error_of(std::string("[watch]\n\ndashboard_url = ") + bad + "\n");
+    EXPECT_EQ(where, "tw.toml:3") << bad;
+    EXPECT_NE(why.find("[watch].dashboard_url"), std::string::npos) << bad << ": " << why;
+    EXPECT_EQ(why.find("s3cret"), std::string::npos) << why;
+  }
+}
+
 TEST(Config, UnknownSourceKindNamesItsLine) {
   auto [where, why] = error_of("\n[[source]]\nname = \"a\"\nkind = \"rss\"\nlocation = \"x\"\n");
   EXPECT_EQ(where, "tw.toml:4");

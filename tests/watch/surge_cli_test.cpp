@@ -48,7 +48,7 @@ TEST_F(SurgeCli, WatchOnceAlertsASurgeOnceAndTrendsShowsIt) {
   // per 6 h), then 9 videos in the last 4 hours.
   history_.steady(now - 8 * kDay - 3 * kHour, now - 6 * kHour, 6 * kHour, 3000);
   for (int i = 0; i < 9; ++i) history_.add(now - 4 * kHour + i * 20 * 60 * 1000, 20000 + 1000 * i);
-  fs::path config = write_config();
+  fs::path config = write_config("[watch]\ndashboard_url = \"https://tw.example.org/desk\"\n");
 
   RunResult first = watch_once(config);
   ASSERT_EQ(first.exit_code, 0) << first.err;
@@ -66,6 +66,7 @@ TEST_F(SurgeCli, WatchOnceAlertsASurgeOnceAndTrendsShowsIt) {
   EXPECT_EQ(alert["window"], "6h");
   EXPECT_EQ(alert["top_videos"].size(), 5u);
   EXPECT_EQ(alert["top_videos"][0]["views"], 28000);
+  EXPECT_EQ(alert["dashboard"], "https://tw.example.org/desk/#/trends/alice");
   EXPECT_TRUE(
       alert["text"].get<std::string>().starts_with("trendwatch: alice is surging: 9 videos"))
       << alert["text"];
