@@ -22,6 +22,7 @@ set(TW_PCH_TESTS ${TW_PCH_SRC} <gtest/gtest.h> <httplib.h>)
 # information, several times faster than GNU ld (docs/DESIGN.md,
 # "Building"); used when the compiler takes -fuse-ld=lld.
 option(TW_LLD "Link with lld when it is installed" ON)
+option(TW_UNITY_TESTS "Compile each test suite in batches of 8 files (unity build)" ON)
 if(TW_LLD)
   include(CheckLinkerFlag)
   check_linker_flag(CXX -fuse-ld=lld TW_HAVE_LLD)
@@ -90,6 +91,10 @@ function(tw_test_suite room)
   target_link_libraries(test_${room} PRIVATE tw_${room} ${ARG_LIBS} tw_test_support GTest::gtest
                                              GTest::gtest_main)
   tw_precompile(test_${room} tw_test_support)
+  # A suite's files compiled in batches (TW_UNITY_TESTS): GoogleTest, JSON and
+  # the test support headers are parsed once a batch instead of once a file.
+  set_target_properties(test_${room} PROPERTIES UNITY_BUILD ${TW_UNITY_TESTS}
+                                                UNITY_BUILD_BATCH_SIZE 8)
   set(properties TIMEOUT 600 LABELS "${room};${ARG_LABELS}"
                  ENVIRONMENT "TRENDWATCH_HOME=${CMAKE_BINARY_DIR}/test-home")
   if(ARG_USES_TRENDWATCH)

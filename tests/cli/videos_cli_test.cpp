@@ -11,9 +11,7 @@ using nlohmann::json;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using tw::test::contains;
 
 std::string item(const std::string& id, const std::string& author, const std::string& desc,
                  long long collected, long long views) {

@@ -12,20 +12,20 @@ using namespace tw::scan;
 
 namespace {
 
-constexpr double kPeriod = 0.2;  // 5 fps
+constexpr double kSamplePeriod = 0.2;  // 5 fps
 
 // Feeds sampled frames 0..count-1; hit_frames say which ones hit `target`.
 std::vector<AppearanceEvidence> run(const std::vector<int>& hit_frames, int count,
                                     AggregationOptions options = {}, double duration = 0,
                                     const std::string& target = "t") {
-  AppearanceAggregator agg(options, kPeriod, false);
+  AppearanceAggregator agg(options, kSamplePeriod, false);
   for (int i = 0; i < count; ++i) {
     std::vector<FrameHit> hits;
     if (std::find(hit_frames.begin(), hit_frames.end(), i) != hit_frames.end())
       hits.push_back({target, 0.5f + 0.01f * i, 0.4f - 0.001f * i, {float(i), 0, 10, 10}, {}, {}});
-    agg.add_frame(i, i * kPeriod, hits, cv::Mat());
+    agg.add_frame(i, i * kSamplePeriod, hits, cv::Mat());
   }
-  return agg.finish(duration > 0 ? duration : count * kPeriod);
+  return agg.finish(duration > 0 ? duration : count * kSamplePeriod);
 }
 
 }  // namespace
@@ -37,7 +37,7 @@ TEST(Aggregate, ConsecutiveHitsAreOneAppearanceEndingOnePeriodAfterTheLastHit) {
   EXPECT_DOUBLE_EQ(a.start, 3.0);
   EXPECT_NEAR(a.end, 5.0, 1e-9);
   EXPECT_EQ(a.frames, 10);
-  EXPECT_NEAR(a.best_time, 24 * kPeriod, 1e-9);  // the highest score
+  EXPECT_NEAR(a.best_time, 24 * kSamplePeriod, 1e-9);  // the highest score
   EXPECT_FLOAT_EQ(a.box.x, 24.f);
   EXPECT_NEAR(a.best_score, 0.74f, 1e-6);
 }
@@ -84,13 +84,13 @@ TEST(Aggregate, EndIsClippedToTheDuration) {
 }
 
 TEST(Aggregate, TargetsAreAggregatedIndependently) {
-  AppearanceAggregator agg({}, kPeriod, true);
+  AppearanceAggregator agg({}, kSamplePeriod, true);
   cv::Mat frame(8, 8, CV_8UC3, cv::Scalar(1, 2, 3));
   for (int i = 0; i < 20; ++i) {
     std::vector<FrameHit> hits;
     if (i >= 2 && i < 6) hits.push_back({"a", 0.6f, 0.3f, {}, {}, {}});
     if (i >= 4 && i < 12) hits.push_back({"b", 0.7f, 0.2f, {}, frame(cv::Rect(0, 0, 4, 4)), {}});
-    agg.add_frame(i, i * kPeriod, hits, frame);
+    agg.add_frame(i, i * kSamplePeriod, hits, frame);
   }
   auto out = agg.finish(4.0);
   ASSERT_EQ(out.size(), 2u);

@@ -29,9 +29,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path flag_png(const std::string& code) {
-  return test::testdata_dir() / "usr/share/iso-flags-png-320x240" / (code + ".png");
-}
+using test::flag_png;
 
 fs::path work_dir() {
   fs::path dir = fs::path(TW_BINARY_DIR) / "test-clips" / "image-targets";

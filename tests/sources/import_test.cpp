@@ -9,9 +9,7 @@ using nlohmann::json;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using tw::test::contains;
 
 std::string line_of(const std::string& id, const std::string& author, long long collected) {
   return json{{"source_platform", "tiktok.com"},

@@ -35,9 +35,7 @@ tw::SourceConfig source_of(tw::SourceKind kind, const std::string& name,
   return source;
 }
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using tw::test::contains;
 
 std::string joined(const std::vector<std::string>& lines) {
   std::string out;

@@ -15,9 +15,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using tw::test::contains;
 
 using MediaFetch = tw::test::WithTestServer;
 

@@ -36,9 +36,7 @@ using tw::test::FakeResearchApi;
 using tw::test::Fault;
 using tw::test::kSecret;
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using tw::test::contains;
 
 // A clock the test moves.
 struct TestClock {

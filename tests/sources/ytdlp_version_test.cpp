@@ -15,9 +15,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using tw::test::contains;
 
 system_clock::time_point day_of(int y, unsigned m, unsigned d) {
   return system_clock::time_point(sys_days(year(y) / month(m) / day(d))) + 12h;

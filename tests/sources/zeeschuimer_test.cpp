@@ -19,9 +19,7 @@ using nlohmann::json;
 
 namespace {
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using tw::test::contains;
 
 // A TikTok item as Zeeschuimer records it (the web app's shape).
 json tiktok_item(const std::string& id, const std::string& author, long long plays) {

@@ -26,6 +26,10 @@ fs::path cache_dir() {
 fs::path testdata_dir() {
   return cache_dir() / "testdata";
 }
+
+fs::path flag_png(const std::string& code) {
+  return testdata_dir() / "usr/share/iso-flags-png-320x240" / (code + ".png");
+}
 fs::path face_api_dir() {
   return cache_dir() / "face-api" / "package";
 }

@@ -14,11 +14,18 @@ std::filesystem::path testdata_dir();  // Debian packages' files, extracted
 std::filesystem::path face_api_dir();  // the npm package's root folder
 std::filesystem::path trendwatch_exe();
 std::filesystem::path home_dir();  // TRENDWATCH_HOME of the test run (models installed)
+// A flag of Debian's iso-flags-png-320x240 by its code ("jp").
+std::filesystem::path flag_png(const std::string& code);
 
 // A file's bytes ("" when it cannot be read), and writing bytes to a file
 // (parent folders created).
 std::string read_file(const std::filesystem::path& path);
 void write_file(const std::filesystem::path& path, const std::string& bytes);
+
+// Whether `part` occurs in `text` (an output, an error, a payload).
+inline bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
 
 // One JSON object per non-empty line (a command's --format json output).
 std::vector<nlohmann::json> json_lines(const std::string& text);

@@ -29,9 +29,7 @@ using namespace tw;
 
 namespace {
 
-fs::path flag_png(const std::string& code) {
-  return test::testdata_dir() / "usr/share/iso-flags-png-320x240" / (code + ".png");
-}
+using tw::test::flag_png;
 
 fs::path doc_photo(const std::string& name) {
   return test::testdata_dir() / "usr/share/doc/opencv-doc/examples/data" / name;

@@ -30,9 +30,7 @@ RunResult run_in(const fs::path& home, const std::vector<std::string>& args) {
   return tw::test::run_trendwatch(args, {"TRENDWATCH_HOME=" + home.string()});
 }
 
-fs::path flag_png(const std::string& code) {
-  return tw::test::testdata_dir() / "usr/share/iso-flags-png-320x240" / (code + ".png");
-}
+using tw::test::flag_png;
 
 // Folders of whole flags: Japan's (plain and blurred/shifted copies) vs
 // other flags.

@@ -3,13 +3,14 @@
 
 #include <gtest/gtest.h>
 
+#include "trends/trend_time.h"
+
 namespace tw::trends {
 namespace {
 
-constexpr Millis kHour = 3600LL * 1000;
-constexpr Millis kDay = 24 * kHour;
-// 2026-12-03T00:00:00Z
-constexpr Millis kDec3 = 1796256000LL * 1000;
+using test::kDay;
+using test::kDec3;
+using test::kHour;
 
 CountedVideo video(std::int64_t id, Millis at, std::string author = "",
                    std::optional<std::int64_t> views = std::nullopt, std::int64_t appearances = 1) {

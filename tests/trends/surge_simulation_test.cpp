@@ -19,12 +19,15 @@
 
 #include "trends/surge.h"
 
+#include "trends/trend_time.h"
+
 namespace tw::trends {
 namespace {
 
-constexpr Millis kHour = 3600LL * 1000;
-constexpr Millis kDay = 24 * kHour;
-constexpr Millis kStart = 1796256000LL * 1000;  // 2026-12-03T00:00:00Z
+using test::kDay;
+using test::kHour;
+
+constexpr Millis kStart = test::kDec3;
 constexpr int kDays = 60;
 
 // Distributions written out: std's are not the same on every library.

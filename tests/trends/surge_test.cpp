@@ -7,14 +7,18 @@
 
 #include <cmath>
 
+#include "trends/trend_time.h"
+
 namespace tw::trends {
 namespace {
 
-constexpr Millis kHour = 3600LL * 1000;
-constexpr Millis kDay = 24 * kHour;
-constexpr Millis kNow = 1796256000LL * 1000 + 12 * kHour;  // 2026-12-03T12:00:00Z
+using test::kDay;
+using test::kHour;
 
-CountedVideo video(std::int64_t id, Millis at, std::optional<std::int64_t> views = std::nullopt) {
+constexpr Millis kNow = test::kDec3 + 12 * kHour;  // 2026-12-03T12:00:00Z
+
+CountedVideo surge_video(std::int64_t id, Millis at,
+                         std::optional<std::int64_t> views = std::nullopt) {
   CountedVideo v;
   v.video_id = id;
   v.at = at;
@@ -28,7 +32,7 @@ std::vector<CountedVideo> steady_baseline(Millis every, std::int64_t views) {
   std::vector<CountedVideo> out;
   std::int64_t id = 1;
   for (Millis t = kNow - 6 * kHour - 7 * kDay; t < kNow - 6 * kHour; t += every)
-    out.push_back(video(id++, t, views));
+    out.push_back(surge_video(id++, t, views));
   return out;
 }
 
@@ -47,7 +51,7 @@ TEST(Surge, ASteadyRateRaisesNothing) {
   SurgeRule rule;
   auto videos = steady_baseline(6 * kHour, 5000);  // 4 a day, 28 in the baseline
   // The window holds the usual one video of a 6-hour stretch.
-  videos.push_back(video(100, kNow - kHour, 5200));
+  videos.push_back(surge_video(100, kNow - kHour, 5200));
   SurgeFigures f = evaluate(videos, kNow, rule);
   EXPECT_EQ(f.baseline_videos, 28);
   EXPECT_EQ(f.videos, 1);
@@ -60,7 +64,8 @@ TEST(Surge, ASteadyRateRaisesNothing) {
 TEST(Surge, ABurstOfVideosIsACountSurge) {
   SurgeRule rule;
   auto videos = steady_baseline(6 * kHour, 5000);
-  for (int i = 0; i < 7; ++i) videos.push_back(video(200 + i, kNow - 5 * kHour + i * 600000, 4000));
+  for (int i = 0; i < 7; ++i)
+    videos.push_back(surge_video(200 + i, kNow - 5 * kHour + i * 600000, 4000));
   SurgeFigures f = evaluate(videos, kNow, rule);
   EXPECT_EQ(f.videos, 7);
   EXPECT_NEAR(f.p, 0.00008324, 1e-7);  // P(X >= 7 | 1) = 8.3e-5
@@ -74,13 +79,13 @@ TEST(Surge, ABurstOfVideosIsACountSurge) {
 
 TEST(Surge, TheFirstVideosOfANewTargetNeedMinVideos) {
   SurgeRule rule;
-  std::vector<CountedVideo> videos{video(1, kNow - 2 * kHour), video(2, kNow - kHour)};
+  std::vector<CountedVideo> videos{surge_video(1, kNow - 2 * kHour), surge_video(2, kNow - kHour)};
   SurgeFigures f = evaluate(videos, kNow, rule);
   EXPECT_EQ(f.baseline_videos, 0);
   EXPECT_GT(f.expected, 0);  // the empty baseline's floor
   EXPECT_LT(f.p, rule.p_value);
   EXPECT_FALSE(f.by_count) << "two videos of a new target are not a surge";
-  videos.push_back(video(3, kNow - 30 * 60000));
+  videos.push_back(surge_video(3, kNow - 30 * 60000));
   EXPECT_TRUE(evaluate(videos, kNow, rule).by_count);
 }
 
@@ -88,12 +93,12 @@ TEST(Surge, ABurstOnABusyTargetMustAlsoTripleTheRate) {
   SurgeRule rule;
   // 10 videos every 6 hours usually; 22 in the window: p = 0.0007, ratio 2.2.
   auto videos = steady_baseline(36 * 60000, 5000);
-  for (int i = 0; i < 22; ++i) videos.push_back(video(500 + i, kNow - 5 * kHour + i * 60000));
+  for (int i = 0; i < 22; ++i) videos.push_back(surge_video(500 + i, kNow - 5 * kHour + i * 60000));
   SurgeFigures f = evaluate(videos, kNow, rule);
   EXPECT_NEAR(f.expected, 10.0, 1e-9);
   EXPECT_LT(f.p, rule.p_value);
   EXPECT_FALSE(f.by_count) << "bursty feeds: a p-value alone fires too often";
-  for (int i = 0; i < 8; ++i) videos.push_back(video(600 + i, kNow - 4 * kHour + i * 60000));
+  for (int i = 0; i < 8; ++i) videos.push_back(surge_video(600 + i, kNow - 4 * kHour + i * 60000));
   EXPECT_TRUE(evaluate(videos, kNow, rule).by_count);  // 30: three times the rate
 }
 
@@ -102,7 +107,7 @@ TEST(Surge, OneVideoOfHugeReachIsAReachSurge) {
   auto videos = steady_baseline(kDay, 20000);  // one a day, 20k views each
   videos[3].views = 60000;                     // some spread in the baseline
   videos[5].views = 8000;
-  videos.push_back(video(300, kNow - 2 * kHour, 2400000));
+  videos.push_back(surge_video(300, kNow - 2 * kHour, 2400000));
   SurgeFigures f = evaluate(videos, kNow, rule);
   EXPECT_EQ(f.videos, 1);
   EXPECT_FALSE(f.by_count);
@@ -118,7 +123,7 @@ TEST(Surge, OneVideoOfHugeReachIsAReachSurge) {
 TEST(Surge, ReachWithinTheUsualSpreadIsNotASurge) {
   SurgeRule rule;
   auto videos = steady_baseline(kDay, 20000);
-  videos.push_back(video(300, kNow - 2 * kHour, 300000));  // 15x the median: e^2.7, z 2.7
+  videos.push_back(surge_video(300, kNow - 2 * kHour, 300000));  // 15x the median: e^2.7, z 2.7
   SurgeFigures f = evaluate(videos, kNow, rule);
   EXPECT_FALSE(f.by_reach) << "z = " << f.reach_z;
   EXPECT_TRUE(f.reach_holds);  // but an open surge would stay open on it
@@ -126,7 +131,7 @@ TEST(Surge, ReachWithinTheUsualSpreadIsNotASurge) {
 
 TEST(Surge, ANewTargetsVideoIsMeasuredAgainstMinViews) {
   SurgeRule rule;
-  std::vector<CountedVideo> videos{video(1, kNow - kHour, 200000)};
+  std::vector<CountedVideo> videos{surge_video(1, kNow - kHour, 200000)};
   EXPECT_FALSE(evaluate(videos, kNow, rule).by_reach);  // e^3.0 x 10k = 200k: z 3.0
   videos[0].views = 400000;
   SurgeFigures f = evaluate(videos, kNow, rule);
@@ -137,7 +142,7 @@ TEST(Surge, ANewTargetsVideoIsMeasuredAgainstMinViews) {
 TEST(Surge, AnOpenSurgeEndsWhenTheWindowFallsBack) {
   SurgeRule rule;
   auto videos = steady_baseline(6 * kHour, 5000);
-  for (int i = 0; i < 7; ++i) videos.push_back(video(200 + i, kNow - 5 * kHour + i * 600000));
+  for (int i = 0; i < 7; ++i) videos.push_back(surge_video(200 + i, kNow - 5 * kHour + i * 600000));
   // 90 minutes later four of them are still in the window: no longer enough
   // to start a surge (p = 0.019), but enough to keep one open.
   SurgeFigures later = evaluate(videos, kNow + 90 * 60000, rule);

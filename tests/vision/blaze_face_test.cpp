@@ -23,9 +23,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path blazeface_onnx(const std::string& stem) {
-  return test::cache_dir() / "blazeface" / "package" / "ONNX" / (stem + "_barracuda.onnx");
-}
+using test::blazeface_onnx;
 
 vision::BlazeFaceDetector& back_detector() {
   static vision::BlazeFaceDetector detector(blazeface_onnx("face_detection_back_256x256"));

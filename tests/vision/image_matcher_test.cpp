@@ -19,7 +19,7 @@ namespace {
 namespace fs = std::filesystem;
 
 fs::path flag_path(const std::string& code) {
-  return test::testdata_dir() / "usr/share/iso-flags-png-320x240" / (code + ".png");
+  return test::flag_png(code);
 }
 cv::Mat flag(const std::string& code) {
   return media::load_image(flag_path(code));

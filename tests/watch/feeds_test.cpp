@@ -17,6 +17,7 @@
 #include "cli/cli_fixture.h"
 #include "store/store.h"
 #include "support/fake_research_api.h"
+#include "support/test_support.h"
 #include "watch/video_site.h"
 
 namespace fs = std::filesystem;
@@ -32,9 +33,7 @@ constexpr const char* kJesperItem = "7311111111111111111";
 constexpr std::uint64_t kFirstResearchId = 7300000000000000100ull;
 constexpr int kResearchVideos = 3;
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using tw::test::contains;
 
 // A TikTok item as Zeeschuimer exports it.
 json zeeschuimer_line(const std::string& id, long long collected, long long views,

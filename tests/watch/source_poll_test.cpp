@@ -25,9 +25,7 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 using tw::test::FakeResearchApi;
 
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
+using tw::test::contains;
 
 std::string env_name(const std::string& what) {
   static std::atomic<int> counter{0};
