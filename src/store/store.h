@@ -236,6 +236,11 @@ struct StoreOptions {
   // Fault injection for tests: called inside write transactions just before
   // COMMIT with the operation's name (e.g. "complete_scan").
   std::function<void(std::string_view operation)> before_commit;
+  // SQLite: how long one statement waits for another process's lock, and
+  // how long opening (migrations included) keeps trying past that before it
+  // gives up with an InputError naming the file.
+  std::chrono::milliseconds sqlite_busy_timeout{std::chrono::seconds(15)};
+  std::chrono::milliseconds sqlite_open_wait{std::chrono::seconds(60)};
 };
 
 class Store {
