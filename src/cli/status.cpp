@@ -97,10 +97,11 @@ int run_status(const StatusArgs& args) {
   auto depth = store->queue_depth();
   const std::vector<tw::watch::YtdlpCheck> ytdlps = tw::watch::check_ytdlps(config);
   // Videos whose last scan failed and that wait for their retry: why they
-  // failed is what an operator must see ("the disk is full: ... DIR").
+  // failed is what an operator must see ("the disk is full: ... DIR").  A
+  // full disk uses no attempt, so the error, not the count, tells them.
   std::vector<tw::store::VideoRecord> retrying;
   for (auto& v : store->videos(tw::store::VideoState::queued, 1000, 0))
-    if (v.attempts > 0 && !v.last_error.empty()) retrying.push_back(std::move(v));
+    if (!v.last_error.empty()) retrying.push_back(std::move(v));
 
   if (args.format == "json") {
     ordered_json out;
@@ -163,8 +164,9 @@ int run_status(const StatusArgs& args) {
     for (size_t i = 0; i < std::min<size_t>(retrying.size(), 5); ++i) {
       const auto& v = retrying[i];
       const std::string error = one_line(tw::redact_text(v.last_error));
-      std::printf("  video %lld (attempt %d, next at %s): %.200s\n", static_cast<long long>(v.id),
-                  v.attempts, iso(v.next_attempt_at).c_str(), error.c_str());
+      std::printf("  video %lld (%d attempts used, next at %s): %.200s\n",
+                  static_cast<long long>(v.id), v.attempts, iso(v.next_attempt_at).c_str(),
+                  error.c_str());
     }
   }
   if (sources.empty()) {

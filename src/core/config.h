@@ -58,6 +58,11 @@ struct WatchConfig {
   Duration outbox_retry_initial = std::chrono::seconds(30);
   Duration outbox_retry_max = std::chrono::hours(1);
   int outbox_max_attempts = 0;
+  // Failed scans: delays grow from initial to max; a video is given up
+  // after max_attempts scans (a full disk does not count one).
+  Duration scan_retry_initial = std::chrono::minutes(1);
+  Duration scan_retry_max = std::chrono::hours(1);
+  int scan_max_attempts = 3;
   std::filesystem::path cache_dir;  // downloads; default <home>/cache
   std::uint64_t cache_max_bytes = 2ull * 1000 * 1000 * 1000;
   std::string dashboard_url;  // trend alerts link the trend page under it; "" = no link

@@ -34,6 +34,13 @@ constexpr Key<WatchConfig> kKeys[] = {
      to<&WatchConfig::outbox_retry_max>},
     {"outbox_max_attempts", Type::integer, value("0"), "attempts per alert and sink; 0: no limit",
      to<&WatchConfig::outbox_max_attempts>, at_least(0)},
+    {"scan_retry_initial", Type::duration, value("1m"),
+     "first delay before a failed scan is retried", to<&WatchConfig::scan_retry_initial>},
+    {"scan_retry_max", Type::duration, value("1h"), "longest delay between scan retries",
+     to<&WatchConfig::scan_retry_max>},
+    {"scan_max_attempts", Type::integer, value("3"),
+     "scans of a video before it is given up (a full disk uses none)",
+     to<&WatchConfig::scan_max_attempts>, at_least(1)},
     {"cache_dir", Type::path, note("`<home>/cache`"), "download cache",
      to<&WatchConfig::cache_dir>},
     {"cache_max_bytes", Type::size, value("2GB"), "the cache is trimmed to this size, oldest first",
@@ -44,11 +51,14 @@ constexpr Key<WatchConfig> kKeys[] = {
      dashboard_url},
 };
 
-// Resends never wait less than the first delay.
+// Retries never wait less than the first delay.
 void check(const WatchConfig& watch, const Table& table) {
   if (watch.outbox_retry_max < watch.outbox_retry_initial)
     table.fail_at(table.has("outbox_retry_max") ? "outbox_retry_max" : "outbox_retry_initial",
                   "[watch].outbox_retry_max is shorter than [watch].outbox_retry_initial");
+  if (watch.scan_retry_max < watch.scan_retry_initial)
+    table.fail_at(table.has("scan_retry_max") ? "scan_retry_max" : "scan_retry_initial",
+                  "[watch].scan_retry_max is shorter than [watch].scan_retry_initial");
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <optional>
 #include <system_error>
@@ -45,10 +46,10 @@ void make_pipe(Fd& read_end, Fd& write_end) {
   write_end.reset(fds[1]);
 }
 
-// Reads what is available; false at end of file.
-bool drain(int fd, std::string& into, std::size_t keep_last) {
+// Reads what is available, at most `at_most` bytes; false at end of file.
+bool drain(int fd, std::string& into, std::size_t keep_last, std::size_t at_most = 65536) {
   char buffer[65536];
-  ssize_t n = ::read(fd, buffer, sizeof buffer);
+  ssize_t n = ::read(fd, buffer, std::min(sizeof buffer, std::max<std::size_t>(at_most, 1)));
   if (n < 0) return errno == EINTR || errno == EAGAIN;
   if (n == 0) return false;
   into.append(buffer, static_cast<std::size_t>(n));
@@ -56,11 +57,21 @@ bool drain(int fd, std::string& into, std::size_t keep_last) {
   return true;
 }
 
+// "64 MiB", "1 KiB", "100 bytes": a limit as a person writes it.
+std::string size_text(std::size_t bytes) {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0)
+    return std::to_string(bytes / (1024 * 1024)) + " MiB";
+  if (bytes >= 1024 && bytes % 1024 == 0) return std::to_string(bytes / 1024) + " KiB";
+  return std::to_string(bytes) + " bytes";
+}
+
 }  // namespace
 
 std::string ProcessResult::describe(std::chrono::milliseconds timeout) const {
   if (timed_out) return "timed out after " + format_duration(timeout) + " and was killed";
-  if (output_too_large) return "printed too much output and was killed";
+  if (output_too_large)
+    return "printed more than " + size_text(output_limit) +
+           " on standard output (its limit) and was killed";
   if (cancelled) return "was cancelled";
   if (signal) return "was killed by signal " + std::to_string(signal);
   return "exited with status " + std::to_string(exit_code);
@@ -123,6 +134,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
   err_write.reset();
 
   ProcessResult result;
+  result.output_limit = options.max_output;
   const auto deadline = Clock::now() + options.timeout;
   bool out_open = true, err_open = true, exited = false;
   int status = 0;
@@ -164,7 +176,9 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
     for (int i = 0; i < n; ++i) {
       if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       if (fds[i].fd == out_read.get()) {
-        out_open = drain(out_read.get(), result.out, 0);
+        // Never more than one byte past the limit: a program that prints
+        // without end costs the limit in memory, not what it printed.
+        out_open = drain(out_read.get(), result.out, 0, options.max_output + 1 - result.out.size());
         if (result.out.size() > options.max_output) {
           result.output_too_large = true;
           out_open = false;

@@ -22,15 +22,18 @@ struct ProcessResult {
   int exit_code = -1;  // when it exited normally
   int signal = 0;      // when it was killed by a signal (ours on timeout)
   bool timed_out = false;
-  bool output_too_large = false;
+  bool output_too_large = false;  // more than output_limit bytes on stdout: killed there
   bool cancelled = false;
+  std::size_t output_limit = 0;  // ProcessOptions::max_output, for describe()
   std::string out;
   std::string err;  // the last 64 KiB of stderr
 
   bool ok() const {
     return !timed_out && !output_too_large && !cancelled && signal == 0 && exit_code == 0;
   }
-  // "exit status 1", "killed by signal 9", "timed out after 2s", ...
+  // "exited with status 1", "was killed by signal 9", "timed out after 2s and
+  // was killed", "printed more than 64 MiB on standard output (its limit) and
+  // was killed", ...
   std::string describe(std::chrono::milliseconds timeout) const;
   // The last non-empty stderr line that starts with "ERROR", else the last one.
   std::string last_error_line() const;

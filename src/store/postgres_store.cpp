@@ -12,6 +12,7 @@
 #define TW_HAVE_LIBPQ 1
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstring>
@@ -47,6 +48,9 @@ class ConnectionLost : public StoreError {
 // Advisory lock keys ("tw" + purpose), the same in every process.
 constexpr std::int64_t kMigrationLockKey = 0x7477'0001;
 constexpr std::int64_t kSchedulerLockKey = 0x7477'0002;
+
+// How long a lost connection is tried again before a call fails.
+constexpr std::chrono::seconds kReconnectPatience{10};
 
 // Parameter types, so that the server need not guess them from context
 // (a NULL is left for the server to type).
@@ -175,11 +179,17 @@ class PostgresConnection final : public Connection {
     throw StoreError("PostgreSQL: " + error);
   }
 
-  // Resets a broken connection: a few tries, each bounded by connect_timeout.
+  // Resets a broken connection, trying again for up to kReconnectPatience
+  // (each try bounded by connect_timeout): a server restart takes seconds,
+  // and riding it out here spares every caller a failed call.  A longer
+  // outage is the callers' to retry on their own schedule.
   void ensure_connected() {
     if (PQstatus(conn_.get()) == CONNECTION_OK) return;
-    for (int attempt = 0; attempt < 3; ++attempt) {
-      if (attempt) std::this_thread::sleep_for(std::chrono::milliseconds(250 * attempt));
+    const auto give_up_at = std::chrono::steady_clock::now() + kReconnectPatience;
+    for (int attempt = 0; attempt == 0 || std::chrono::steady_clock::now() < give_up_at;
+         ++attempt) {
+      if (attempt)
+        std::this_thread::sleep_for(std::chrono::milliseconds(std::min(250 * attempt, 1000)));
       PQreset(conn_.get());
       if (PQstatus(conn_.get()) == CONNECTION_OK) {
         ++generation_;  // a new session: its session locks are gone

@@ -1,5 +1,7 @@
 #include "store/sql_store.h"
 
+#include <algorithm>
+
 #include "core/errors.h"
 #include "store/record_rows.h"
 #include "store/schema.h"
@@ -266,13 +268,29 @@ CompletedScan SqlStore::complete_scan(const FinishedScan& result) {
     // Locks the video row: a concurrent claim skips it until this commits.
     std::optional<VideoRecord> video = load_video(result.video_id, true);
     if (!video) throw InputError("video " + std::to_string(result.video_id), "not in the store");
+    CompletedScan done;
+    if (result.under_lease &&
+        !(video->state == VideoState::scanning && video->lease_owner == result.worker)) {
+      // Taken over after the lease ran out, or already done: the holder's
+      // scan counts.  When the done scan is this very one (a retry after a
+      // COMMIT whose answer was lost), it is reported as stored.
+      Result same =
+          run("SELECT id FROM scans WHERE video = ? AND status = 'done' AND worker = ? AND "
+              "started_at = ? ORDER BY id DESC LIMIT 1",
+              values(result.video_id, result.worker, result.started_at));
+      done.superseded = video->state != VideoState::done || same.rows.empty();
+      if (!done.superseded) done.scan_id = same.rows[0].integer(0);
+      for (const Appearance& a : result.appearances)
+        done.appearance_ids.push_back(
+            appearance_id(video->ref, a.target, result.target_set_version, a.start));
+      return done;
+    }
     Result scan =
         run("INSERT INTO scans (video, target_set_version, worker, started_at, finished_at, "
             "frames_sampled, status, timings) VALUES (?, ?, ?, ?, ?, ?, 'done', ?) RETURNING id",
             values(result.video_id, result.target_set_version, result.worker,
                    result.started_at ? result.started_at : finished, finished,
                    result.frames_sampled, result.timings_json));
-    CompletedScan done;
     done.scan_id = scan.rows.at(0).integer(0);
     for (const Appearance& a : result.appearances) {
       std::string id = appearance_id(video->ref, a.target, result.target_set_version, a.start);
@@ -303,7 +321,7 @@ CompletedScan SqlStore::complete_scan(const FinishedScan& result) {
 }
 
 VideoState SqlStore::fail_scan(std::int64_t video_id, const std::string& worker,
-                               const std::string& error, Millis started_at) {
+                               const std::string& error, Millis started_at, ScanFailure kind) {
   Millis t = now();
   return transact("fail_scan", Access::write, [&] {
     std::optional<VideoRecord> video = load_video(video_id, true);
@@ -315,6 +333,24 @@ VideoState SqlStore::fail_scan(std::int64_t video_id, const std::string& worker,
     // Only the lease holder decides: if the lease expired and another worker
     // took the video (or already finished it), this failure is history only.
     bool still_ours = video->state == VideoState::scanning && video->lease_owner == worker;
+    if (still_ours && kind == ScanFailure::no_space) {
+      // The claim is given back (as on shutdown); the wait still grows with
+      // each failure in a row, so a long outage costs few downloads.
+      std::int64_t failures_in_a_row =
+          run("SELECT count(*) FROM scans WHERE video = ? AND status = 'failed' AND id > "
+              "coalesce((SELECT max(id) FROM scans WHERE video = ? AND status = 'done'), 0)",
+              values(video_id, video_id))
+              .rows.at(0)
+              .integer(0);
+      const RetryPolicy& retry = options_.retry;
+      Millis next = t + backoff(retry.scan_retry_base, retry.scan_retry_cap,
+                                static_cast<int>(std::min<std::int64_t>(failures_in_a_row, 64)));
+      run("UPDATE videos SET state = 'queued', next_attempt_at = ?, last_error = ?, "
+          "attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, "
+          "lease_owner = NULL, lease_expires_at = NULL WHERE id = ?",
+          values(next, error, video_id));
+      return VideoState::queued;
+    }
     if (still_ours) {
       const RetryPolicy& retry = options_.retry;
       state = video->attempts >= retry.max_scan_attempts ? VideoState::failed : VideoState::queued;

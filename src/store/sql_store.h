@@ -50,7 +50,7 @@ class SqlStore final : public Store {
   bool expire_lease(std::int64_t video_id, const std::string& owner) override;
   CompletedScan complete_scan(const FinishedScan& result) override;
   VideoState fail_scan(std::int64_t video_id, const std::string& worker, const std::string& error,
-                       Millis started_at) override;
+                       Millis started_at, ScanFailure kind = ScanFailure::error) override;
 
   void record_observation(std::int64_t video_id, const VideoStats& stats) override;
   std::vector<VideoStats> observations(std::int64_t video_id) const override;

@@ -6,7 +6,9 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <memory>
+#include <thread>
 
 #include "core/errors.h"
 #include "store/connection.h"
@@ -16,9 +18,20 @@
 namespace tw::store {
 namespace {
 
+// Another connection held the lock for longer than busy_timeout.
+class DatabaseBusy : public StoreError {
+ public:
+  using StoreError::StoreError;
+};
+
+bool is_busy(int rc) {
+  return (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
+}
+
 class SqliteConnection final : public Connection {
  public:
-  explicit SqliteConnection(const std::filesystem::path& path) : path_(path) {
+  SqliteConnection(const std::filesystem::path& path, std::chrono::milliseconds busy_timeout)
+      : path_(path) {
     sqlite3* db = nullptr;
     int rc =
         sqlite3_open_v2(path.c_str(), &db,
@@ -32,9 +45,11 @@ class SqliteConnection final : public Connection {
     sqlite3_extended_result_codes(db_, 1);
     // The timeout first: another process may hold the lock while this one
     // switches to WAL or migrates.
-    script("PRAGMA busy_timeout=15000");
+    script("PRAGMA busy_timeout=" + std::to_string(busy_timeout.count()));
     try {
       script("PRAGMA journal_mode=WAL");
+    } catch (const DatabaseBusy&) {
+      throw;  // locked, not unusable: the caller waits
     } catch (const StoreError& e) {
       throw InputError(path.string(),
                        std::string("not a usable SQLite database (") + e.what() + ")");
@@ -47,9 +62,9 @@ class SqliteConnection final : public Connection {
 
   Result run(const std::string& sql, const SqlValues& parameters) override {
     sqlite3_stmt* raw = nullptr;
-    if (sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &raw, nullptr) !=
-        SQLITE_OK) {
-      fail("SQLite prepare");
+    if (int rc = sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &raw, nullptr);
+        rc != SQLITE_OK) {
+      fail("SQLite prepare", rc);
     }
     std::unique_ptr<sqlite3_stmt, decltype(&sqlite3_finalize)> statement(raw, &sqlite3_finalize);
     for (size_t i = 0; i < parameters.size(); ++i)
@@ -59,7 +74,7 @@ class SqliteConnection final : public Connection {
     for (;;) {
       int rc = sqlite3_step(raw);
       if (rc == SQLITE_DONE) break;
-      if (rc != SQLITE_ROW) fail("SQLite step");
+      if (rc != SQLITE_ROW) fail("SQLite step", rc);
       std::vector<SqlValue> cells;
       cells.reserve(static_cast<size_t>(columns));
       for (int c = 0; c < columns; ++c) cells.push_back(column(raw, c));
@@ -72,9 +87,10 @@ class SqliteConnection final : public Connection {
 
   void script(const std::string& sql) override {
     char* error = nullptr;
-    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+    if (int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error); rc != SQLITE_OK) {
       std::string message = error ? error : sqlite3_errmsg(db_);
       sqlite3_free(error);
+      if (is_busy(rc)) throw DatabaseBusy("SQLite: " + message);
       throw StoreError("SQLite: " + message);
     }
   }
@@ -99,7 +115,8 @@ class SqliteConnection final : public Connection {
   bool hold_scheduler_lock() override { return true; }
 
  private:
-  [[noreturn]] void fail(const std::string& what) {
+  [[noreturn]] void fail(const std::string& what, int rc = SQLITE_ERROR) {
+    if (is_busy(rc)) throw DatabaseBusy(what + ": " + sqlite3_errmsg(db_));
     throw StoreError(what + ": " + sqlite3_errmsg(db_));
   }
 
@@ -156,10 +173,28 @@ std::unique_ptr<Store> open_sqlite_store(const std::filesystem::path& path,
     std::filesystem::create_directories(path.parent_path(), ec);
     if (ec) throw InputError(path.parent_path().string(), "cannot create folder: " + ec.message());
   }
-  try {
-    return std::make_unique<SqlStore>(std::make_unique<SqliteConnection>(path), options);
-  } catch (const StoreError& e) {
-    throw InputError(path.string(), e.what());
+  // Another process may hold the file's lock (a backup, a long write):
+  // opening and migrating wait for it, each try bounded by the busy
+  // timeout, until sqlite_open_wait has passed.
+  using Clock = std::chrono::steady_clock;
+  const auto started = Clock::now();
+  for (;;) {
+    try {
+      return std::make_unique<SqlStore>(
+          std::make_unique<SqliteConnection>(path, options.sqlite_busy_timeout), options);
+    } catch (const DatabaseBusy& e) {
+      const auto waited = Clock::now() - started;
+      if (waited >= options.sqlite_open_wait) {
+        throw InputError(
+            path.string(),
+            "the database is locked by another process; gave up after waiting " +
+                std::to_string(std::chrono::duration_cast<std::chrono::seconds>(waited).count()) +
+                " s (" + e.what() + ")");
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    } catch (const StoreError& e) {
+      throw InputError(path.string(), e.what());
+    }
   }
 }
 

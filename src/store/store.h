@@ -172,6 +172,10 @@ struct SurgeRecord {
 };
 
 // What a finished scan hands to the store, all stored in one transaction.
+// Why a scan failed: the video itself (or its source), or no disk space to
+// write the download or the evidence (the machine's fault, not the video's).
+enum class ScanFailure { error, no_space };
+
 struct FinishedScan {
   std::int64_t video_id = 0;
   std::string worker;  // the lease owner; its lease is cleared
@@ -183,12 +187,18 @@ struct FinishedScan {
   std::string timings_json = "{}";
   std::vector<Appearance> appearances;
   std::vector<std::string> sinks;  // one pending delivery per appearance per sink
+  // A worker's scan under a lease: stored only while `worker` still holds
+  // the video (a worker whose lease ran out and was taken over, or whose
+  // video another worker already finished, stores nothing).
+  bool under_lease = false;
 };
 
 struct CompletedScan {
-  std::int64_t scan_id = 0;
+  std::int64_t scan_id = 0;                 // 0 when superseded
   std::vector<std::string> appearance_ids;  // in the order given
   int new_deliveries = 0;                   // 0 for appearances already stored earlier
+  // under_lease and the lease was no longer the worker's: nothing stored.
+  bool superseded = false;
 };
 
 struct AppearanceFilter {
@@ -221,6 +231,8 @@ struct QueueDepth {
 
 // Retries: a failed scan or delivery waits base * 2^(attempts-1), at most cap;
 // after max_attempts it is given up (state failed; 0 deliveries = never).
+// A scan that failed for want of disk space is retried without using up an
+// attempt (ScanFailure::no_space).
 struct RetryPolicy {
   int max_scan_attempts = 3;
   std::chrono::milliseconds scan_retry_base{std::chrono::minutes(1)};
@@ -236,6 +248,11 @@ struct StoreOptions {
   // Fault injection for tests: called inside write transactions just before
   // COMMIT with the operation's name (e.g. "complete_scan").
   std::function<void(std::string_view operation)> before_commit;
+  // SQLite: how long one statement waits for another process's lock, and
+  // how long opening (migrations included) keeps trying past that before it
+  // gives up with an InputError naming the file.
+  std::chrono::milliseconds sqlite_busy_timeout{std::chrono::seconds(15)};
+  std::chrono::milliseconds sqlite_open_wait{std::chrono::seconds(60)};
 };
 
 class Store {
@@ -289,13 +306,18 @@ class Store {
   virtual bool expire_lease(std::int64_t video_id, const std::string& owner) = 0;
   // One transaction: the scan row, its appearances (an id already stored is
   // kept as is), one pending delivery per appearance and sink, the video done.
+  // With result.under_lease and the lease no longer the worker's, nothing
+  // is written (superseded).
   virtual CompletedScan complete_scan(const FinishedScan& result) = 0;
   // Records a failed scan; the video is retried later with backoff or, after
   // max_scan_attempts, failed for good.  Only the lease holder changes the
   // video's state (a late failure after another worker took over is only
-  // recorded).  Returns the video's state afterwards.
+  // recorded).  A no_space failure gives the claim back (no attempt used)
+  // and waits with backoff by the failures since the last done scan: a full
+  // disk never makes a video be given up.  Returns the state afterwards.
   virtual VideoState fail_scan(std::int64_t video_id, const std::string& worker,
-                               const std::string& error, Millis started_at) = 0;
+                               const std::string& error, Millis started_at,
+                               ScanFailure kind = ScanFailure::error) = 0;
 
   // --- figures (how far a video spread) ------------------------------------------
   // Stores an observation (observed_at 0 = now; empty figures store none),

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <future>
 #include <iostream>
@@ -50,7 +51,30 @@ store::RetryPolicy retry_policy(const WatchConfig& watch) {
   policy.delivery_retry_base = watch.outbox_retry_initial;
   policy.delivery_retry_cap = watch.outbox_retry_max;
   policy.max_delivery_attempts = watch.outbox_max_attempts;
+  policy.scan_retry_base = watch.scan_retry_initial;
+  policy.scan_retry_cap = watch.scan_retry_max;
+  policy.max_scan_attempts = watch.scan_max_attempts;
   return policy;
+}
+
+// A scan that failed because a disk is full (the download's own words, a
+// library's strerror(ENOSPC), or any failure while the cache or evidence
+// folder has under 1 MiB left, as when an image writer says only that it
+// could not write): the reason as status shows it, else nullopt.
+std::optional<std::string> no_space_reason(const std::string& error,
+                                           const std::vector<fs::path>& folders) {
+  constexpr std::uintmax_t kNearlyFull = 1024 * 1024;
+  if (error.find("the disk is full") != std::string::npos) return error;
+  if (error.find("No space left on device") != std::string::npos)
+    return "the disk is full: " + error;
+  for (const fs::path& folder : folders) {
+    std::error_code ec;
+    fs::space_info space = fs::space(folder, ec);
+    if (!ec && space.available < kNearlyFull)
+      return "the disk is full: no space left to write into " + folder.string() + " (" + error +
+             ")";
+  }
+  return std::nullopt;
 }
 
 class Monitor {
@@ -254,7 +278,20 @@ class Monitor {
       result.timings_json = scan::timings_json(r.timings).dump();
       result.appearances = r.appearances;
       result.sinks = outbox_->sink_names(store::kAppearanceDelivery);
-      store::CompletedScan done = store_->complete_scan(result);
+      result.under_lease = true;
+      std::optional<store::CompletedScan> stored = store_scan(result);
+      if (!stored) return;  // the store stayed away: the lease runs out, the video is redone
+      const store::CompletedScan& done = *stored;
+      if (fetched.method != sources::FetchMethod::local) {
+        std::error_code ec;
+        fs::remove(file, ec);  // scanned: the evidence is kept, the download is not needed
+      }
+      if (done.superseded) {
+        log_.event("scan.superseded", {{"video", video.id},
+                                       {"worker", owner},
+                                       {"reason", "the lease was taken over or the video done"}});
+        return;
+      }
       for (std::size_t i = 0; i < r.appearances.size(); ++i) {
         const Appearance& a = r.appearances[i];
         log_.event("appearance", {{"id", done.appearance_ids[i]},
@@ -270,20 +307,22 @@ class Monitor {
                                {"appearances", r.appearances.size()},
                                {"wall", r.timings.wall},
                                {"warning", r.error}});
-      if (fetched.method != sources::FetchMethod::local) {
-        std::error_code ec;
-        fs::remove(file, ec);  // scanned: the evidence is kept, the download is not needed
-      }
     } catch (const scan::Cancelled&) {
       release_on_shutdown(video.id, owner);
     } catch (const sources::Cancelled&) {
       release_on_shutdown(video.id, owner);
     } catch (const std::exception& e) {
       try {
-        store::VideoState state =
-            store_->fail_scan(video.id, owner, redact_text(e.what()), started);
-        log_.event("scan.failed",
-                   {{"video", video.id}, {"error", e.what()}, {"state", store::to_string(state)}});
+        // A full disk is retried without using up one of the video's attempts.
+        std::optional<std::string> no_space =
+            no_space_reason(e.what(), {cache_dir_, home_.evidence()});
+        store::VideoState state = store_->fail_scan(
+            video.id, owner, redact_text(no_space ? *no_space : e.what()), started,
+            no_space ? store::ScanFailure::no_space : store::ScanFailure::error);
+        log_.event("scan.failed", {{"video", video.id},
+                                   {"error", no_space ? *no_space : e.what()},
+                                   {"attempt_used", !no_space},
+                                   {"state", store::to_string(state)}});
         // A failed video's download stays for its retry (or for good, once
         // given up): keep the folder under [watch] cache_max_bytes.
         trim_cache();
@@ -297,8 +336,34 @@ class Monitor {
 
   // Both cancel flags (download and scan) are stop_: shutdown, not a failure.
   void release_on_shutdown(std::int64_t video, const std::string& owner) {
-    store_->release_video(video, owner);
-    log_.event("video.released", {{"video", video}, {"reason", "shutdown"}});
+    try {
+      store_->release_video(video, owner);
+      log_.event("video.released", {{"video", video}, {"reason", "shutdown"}});
+    } catch (const std::exception& e) {
+      // The store is away: the lease runs out and the video is claimed again.
+      log_.event("store.error", {{"video", video}, {"error", e.what()}});
+    }
+  }
+
+  // A finished scan is worth waiting for: while the store is unreachable
+  // (a database restart) it is offered again every second, for as long as
+  // the lease would last (at least a minute), unless the monitor stops.
+  // Under the lease, a retry after a commit whose answer was lost stores
+  // nothing twice.  nullopt when the store stayed away.
+  std::optional<store::CompletedScan> store_scan(const store::FinishedScan& result) {
+    const auto give_up_at =
+        Clock::now() + std::max<std::chrono::milliseconds>(options_.lease, std::chrono::minutes(1));
+    for (;;) {
+      try {
+        return store_->complete_scan(result);
+      } catch (const InputError&) {
+        throw;  // the result itself is refused: a failed scan
+      } catch (const store::StoreError& e) {
+        log_.event("store.error", {{"video", result.video_id}, {"error", e.what()}});
+        if (stop_.load() || Clock::now() >= give_up_at) return std::nullopt;
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+      }
+    }
   }
 
   // Oldest files first; finished scans delete their own download.

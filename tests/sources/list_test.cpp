@@ -300,6 +300,62 @@ TEST_F(Listing, AHangingCommandIsKilledWithEverythingItStarted) {
   EXPECT_TRUE(process_gone(child));
 }
 
+// The peak resident memory of this process since the last reset_peak_memory
+// (VmHWM), in bytes; 0 when /proc does not say.
+std::size_t peak_memory() {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);)
+    if (line.rfind("VmHWM:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
+  return 0;
+}
+// Writing 5 to clear_refs resets VmHWM to the current RSS (Linux >= 4.0).
+bool reset_peak_memory() {
+  std::ofstream clear("/proc/self/clear_refs");
+  clear << "5";
+  clear.flush();
+  return static_cast<bool>(clear);
+}
+
+// Fault injection (issue 19): a command source and a yt-dlp listing program
+// that each print 1 GiB.  Each is killed once it passes the 64 MiB output
+// limit, long before its timeout; the reason names the limit; the pipeline
+// it started dies with it; this process never holds the gigabyte.
+TEST_F(Listing, ASourceThatPrintsAGigabyteIsKilledAtTheOutputLimit) {
+  fs::path dir = tw::test::fresh_dir("command-flood");
+  const std::string gigabyte = " | head -c 1073741824\n";
+  auto command = source_of(tw::SourceKind::command, "flood", "");
+  command.command = {tw::test::write_script(dir, "flood.sh",
+                                            "echo $$ > '" + (dir / "flood.pid").string() +
+                                                "'\nyes '{\"id\":\"x\",\"url\":\"u\"}'" + gigabyte)
+                         .string()};
+  auto ytdlp = source_of(tw::SourceKind::ytdlp, "ytflood", "https://www.tiktok.com/@someone");
+  ytdlp.ytdlp = tw::test::write_script(dir, "yt-dlp",
+                                       "echo $$ > '" + (dir / "ytdlp.pid").string() +
+                                           "'\nprintf '{\"_type\":\"playlist\",\"entries\":['\n"
+                                           "yes '{\"id\":\"1\",\"url\":\"u\"},'" +
+                                           gigabyte)
+                    .string();
+  for (auto* source : {&command, &ytdlp}) {
+    source->timeout = 120s;
+    const bool measured = reset_peak_memory();
+    auto start = std::chrono::steady_clock::now();
+    auto e = input_error_of([&] { tw::sources::list_source(*source); });
+    auto elapsed = std::chrono::steady_clock::now() - start;
+    EXPECT_EQ(e.input(), "source " + source->name);
+    EXPECT_TRUE(contains(e.reason(),
+                         "printed more than 64 MiB on standard output (its limit) and was killed"))
+        << e.what();
+    EXPECT_LT(elapsed, 30s) << source->name << ": not stopped at the limit";
+    if (measured) {
+      EXPECT_LT(peak_memory(), 400u * 1024 * 1024) << source->name;
+    }
+    pid_t shell = read_pid(dir / (source == &command ? "flood.pid" : "ytdlp.pid"));
+    ASSERT_GT(shell, 0);
+    for (int i = 0; i < 100 && !process_gone(shell); ++i) std::this_thread::sleep_for(20ms);
+    EXPECT_TRUE(process_gone(shell)) << source->name;
+  }
+}
+
 TEST_F(Listing, ACancelledListingStopsAtOnceAndKillsTheProgram) {
   fs::path dir = tw::test::fresh_dir("command-cancel");
   fs::path script = tw::test::write_script(

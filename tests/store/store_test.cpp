@@ -205,6 +205,80 @@ TEST_P(BothStores, AFailedScanIsRetriedWithBackoffThenGivenUp) {
   EXPECT_EQ(store->queue_depth().failed, 1);
 }
 
+// Issue 19: a full disk is the machine's fault, not the video's.  However
+// long it lasts, the video is never given up for it; the wait between
+// retries still grows, and a real failure afterwards counts as before.
+TEST_P(BothStores, ANoSpaceFailureUsesNoAttemptAndStillBacksOff) {
+  auto o = options();
+  o.retry.max_scan_attempts = 2;
+  o.retry.scan_retry_base = 60s;
+  auto store = open(o);
+  auto queued = store->enqueue_video(sample_video("1"));
+  const std::string full = "the disk is full: no space left to write into /cache";
+  for (int failure = 1; failure <= 5; ++failure) {
+    auto claimed = store->claim_video("w", 60s);
+    ASSERT_TRUE(claimed) << failure;
+    EXPECT_EQ(claimed->attempts, 1) << failure;
+    EXPECT_EQ(store->fail_scan(queued.video_id, "w", full, 0, ScanFailure::no_space),
+              VideoState::queued);
+    auto video = store->video(queued.video_id)->video;
+    EXPECT_EQ(video.attempts, 0);
+    EXPECT_EQ(video.last_error, full);
+    EXPECT_EQ(video.next_attempt_at, clock_.now() + (60'000 << (failure - 1))) << failure;
+    EXPECT_FALSE(store->claim_video("w", 60s).has_value());  // not yet
+    clock_.advance(std::chrono::milliseconds(video.next_attempt_at - clock_.now()));
+  }
+  // A late no-space failure from a worker that lost the lease is history only.
+  ASSERT_TRUE(store->claim_video("w", 60s));
+  EXPECT_EQ(store->fail_scan(queued.video_id, "other", full, 0, ScanFailure::no_space),
+            VideoState::scanning);
+  // Real failures count: two attempts, then given up.
+  EXPECT_EQ(store->fail_scan(queued.video_id, "w", "decode error", 0), VideoState::queued);
+  clock_.advance(1h);
+  ASSERT_TRUE(store->claim_video("w", 60s));
+  EXPECT_EQ(store->fail_scan(queued.video_id, "w", "decode error", 0), VideoState::failed);
+  EXPECT_EQ(store->video(queued.video_id)->scans.size(), 8u);  // every failure recorded
+}
+
+// A worker whose lease ran out and was taken over finishes late: under a
+// lease, its result is not stored (the new holder's will be), nor is a
+// result for a video already done.
+TEST_P(BothStores, ACompletionUnderALeaseNoLongerHeldStoresNothing) {
+  auto store = open();
+  auto queued = store->enqueue_video(sample_video("1"));
+  ASSERT_TRUE(store->claim_video("slow", 10s));
+  clock_.advance(11s);
+  ASSERT_TRUE(store->claim_video("fast", 10s));
+  FinishedScan late = testing::one_hit_scan(queued.video_id, "slow");
+  late.under_lease = true;
+  CompletedScan superseded = store->complete_scan(late);
+  EXPECT_TRUE(superseded.superseded);
+  EXPECT_EQ(superseded.scan_id, 0);
+  EXPECT_EQ(superseded.new_deliveries, 0);
+  ASSERT_EQ(superseded.appearance_ids.size(), 1u);
+  EXPECT_TRUE(store->appearances({}).empty());
+  EXPECT_TRUE(store->video(queued.video_id)->scans.empty());
+  EXPECT_EQ(store->video(queued.video_id)->video.state, VideoState::scanning);
+
+  FinishedScan held = testing::one_hit_scan(queued.video_id, "fast");
+  held.under_lease = true;
+  held.started_at = clock_.now() - 2000;
+  CompletedScan done = store->complete_scan(held);
+  EXPECT_FALSE(done.superseded);
+  EXPECT_EQ(done.appearance_ids, superseded.appearance_ids);
+  EXPECT_EQ(store->video(queued.video_id)->video.state, VideoState::done);
+  // The same result once more (a commit whose answer was lost, retried):
+  // reported as stored, stored once.
+  CompletedScan again = store->complete_scan(held);
+  EXPECT_FALSE(again.superseded);
+  EXPECT_EQ(again.scan_id, done.scan_id);
+  EXPECT_EQ(again.new_deliveries, 0);
+  // The late worker once more, now that the video is done: superseded.
+  EXPECT_TRUE(store->complete_scan(late).superseded);
+  EXPECT_EQ(store->video(queued.video_id)->scans.size(), 1u);
+  EXPECT_EQ(store->appearances({}).size(), 1u);
+}
+
 TEST_P(BothStores, ALateFailureFromAWorkerThatLostItsLeaseChangesNothing) {
   auto store = open();
   auto queued = store->enqueue_video(sample_video("1"));

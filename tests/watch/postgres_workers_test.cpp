@@ -131,6 +131,17 @@ class PostgresWorkers : public ::testing::Test {
     ASSERT_EQ(tw::store::open_store(db_url_)->queue_depth().queued, 6) << r.err;
   }
 
+  // `n` worker processes, machine-1 to machine-n, each with its own config.
+  std::vector<WorkerProcess> start_workers(int n, bool drain = true) {
+    std::vector<WorkerProcess> workers;
+    for (int i = 1; i <= n; ++i) {
+      std::string machine = "machine-" + std::to_string(i);
+      workers.push_back(
+          start_worker(*home_, config_for(machine), machine, work_ / (machine + ".log"), drain));
+    }
+    return workers;
+  }
+
   // Every video done exactly once, every appearance alerted exactly once.
   void expect_each_video_once_and_each_alert_once(const std::string& logs) {
     auto store = tw::store::open_store(db_url_);
@@ -213,12 +224,7 @@ TEST_F(PostgresWorkers, ThreeWorkersOneKilledMidScanEachVideoDoneOnceNoAlertTwic
 
 TEST_F(PostgresWorkers, AWorkerWhoseConnectionIsKilledRecovers) {
   queue_videos();
-  std::vector<WorkerProcess> workers;
-  for (int i = 1; i <= 2; ++i) {
-    std::string machine = "machine-" + std::to_string(i);
-    workers.push_back(
-        start_worker(*home_, config_for(machine), machine, work_ / (machine + ".log")));
-  }
+  std::vector<WorkerProcess> workers = start_workers(2);
   // Kill their database sessions (as a failover or a network cut would) a
   // few times while they scan.
   int killed_sessions = 0;
@@ -274,6 +280,49 @@ TEST_F(PostgresWorkers, WorkersGoOnAfterTheServerIsDownForAWhile) {
     EXPECT_TRUE(exited && WIFEXITED(w.status) && WEXITSTATUS(w.status) == 0) << read_file(w.log);
     logs += read_file(w.log);
   }
+  expect_each_video_once_and_each_alert_once(logs);
+}
+
+// Fault injection (issue 19): the server restarts twice under two draining
+// workers: a quick restart (stop + start on the same port, as an upgrade
+// does), then an outage longer than the 5 s lease, so that leases run out
+// while the workers scan.  The product's rule: a worker rides a restart out
+// (the store reconnects; a finished scan waits for the store), it never
+// mistakes an unreachable store for an empty queue, and a scan whose lease
+// was taken over is not stored.  Both workers drain the queue and exit 0;
+// every video is done by exactly one scan and alerted once.
+TEST_F(PostgresWorkers, DrainingWorkersRideOutServerRestartsAndHonourLeases) {
+  queue_videos();
+  std::vector<WorkerProcess> workers = start_workers(2);
+  auto all_logs = [&] { return read_file(workers[0].log) + read_file(workers[1].log); };
+  auto wait_for_scans = [&](std::size_t started) {
+    auto deadline = std::chrono::steady_clock::now() + 180s;
+    while (std::chrono::steady_clock::now() < deadline &&
+           count_of(all_logs(), "\"event\":\"scan.start\"") < started)
+      std::this_thread::sleep_for(20ms);
+    return count_of(all_logs(), "\"event\":\"scan.start\"") >= started;
+  };
+  ASSERT_TRUE(wait_for_scans(1)) << all_logs();
+  ASSERT_TRUE(server_->pause());
+  ASSERT_TRUE(server_->resume());
+  ASSERT_TRUE(wait_for_scans(3)) << all_logs();
+  ASSERT_TRUE(server_->pause());
+  std::this_thread::sleep_for(12s);  // longer than the lease and the store's reconnect patience
+  ASSERT_TRUE(server_->resume());
+
+  std::string logs;
+  for (auto& w : workers) {
+    bool exited = w.wait_for_exit(400s);
+    if (!exited) w.kill_now();
+    logs += read_file(w.log);
+    EXPECT_TRUE(exited) << "a worker did not drain the queue\n" << read_file(w.log);
+    EXPECT_TRUE(WIFEXITED(w.status) && WEXITSTATUS(w.status) == 0) << read_file(w.log);
+  }
+  EXPECT_NE(logs.find("lost the connection to PostgreSQL"), std::string::npos)
+      << "the outage went unnoticed\n"
+      << logs;
+  // A superseded scan is not a completion: six scan.done in all.
+  EXPECT_EQ(count_of(logs, "\"event\":\"scan.done\""), 6u) << logs;
   expect_each_video_once_and_each_alert_once(logs);
 }
 

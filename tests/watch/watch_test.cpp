@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <nlohmann/json.hpp>
@@ -21,6 +22,7 @@
 #include <thread>
 
 #include "cli/cli_fixture.h"
+#include "store/sqlite_locker.h"
 #include "store/store.h"
 #include "support/clips.h"
 #include "watch/strangers_clip.h"
@@ -336,35 +338,6 @@ TEST_F(Watch, BadConfigNamesTheLineAndExits2) {
 
 namespace {
 
-// Another process (python's sqlite3) holds the SQLite file's write lock for
-// `seconds`; returns its pid once the lock is held (-1 when it could not).
-pid_t lock_database(const fs::path& db, int seconds, const fs::path& log) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(fd, 1);
-    ::dup2(fd, 2);
-    const std::string script =
-        "import sqlite3, sys, time\n"
-        "c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=30)\n"
-        "c.execute('BEGIN EXCLUSIVE')\n"
-        "print('locked', flush=True)\n"
-        "time.sleep(float(sys.argv[2]))\n"
-        "c.execute('COMMIT')\n";
-    std::string seconds_text = std::to_string(seconds);
-    std::string db_text = db.string();
-    ::execlp("python3", "python3", "-c", script.c_str(), db_text.c_str(), seconds_text.c_str(),
-             static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  if (!wait_until([&] { return read_file(log).find("locked") != std::string::npos; }, 30s)) {
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, nullptr, 0);
-    return -1;
-  }
-  return pid;
-}
-
 // Fault injection (issue 19): the SQLite file is locked by another process
 // for longer than the busy timeout (15 s) while the daemon runs.  Its polls,
 // claims and deliveries fail meanwhile; it does not crash, and once the lock
@@ -380,13 +353,10 @@ TEST_F(Watch, ADatabaseLockedLongerThanTheBusyTimeoutCostsARetryNotARow) {
       120s))
       << read_file(log);
 
-  pid_t locker = lock_database(db_, 20, work_ / "locker.log");
-  ASSERT_GT(locker, 0) << read_file(work_ / "locker.log");
+  SqliteLocker locker(db_, 20);
+  ASSERT_TRUE(locker.holding()) << locker.log();
   feed_.add_video("movie.avi", movie_avi());
-  int locker_status = 0;
-  ::waitpid(locker, &locker_status, 0);  // 20 s: longer than the busy timeout
-  EXPECT_TRUE(WIFEXITED(locker_status) && WEXITSTATUS(locker_status) == 0)
-      << read_file(work_ / "locker.log");
+  EXPECT_TRUE(locker.finish()) << locker.log();  // 20 s: longer than the busy timeout
   EXPECT_EQ(::waitpid(daemon, nullptr, WNOHANG), 0) << "the daemon died\n" << read_file(log);
   EXPECT_NE(read_file(log).find("database is locked"), std::string::npos) << read_file(log);
 
@@ -404,6 +374,28 @@ TEST_F(Watch, ADatabaseLockedLongerThanTheBusyTimeoutCostsARetryNotARow) {
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << read_file(log);
   for (const auto& [id, times] : feed_.hooks_by_id()) EXPECT_EQ(times, 1) << id;
   EXPECT_EQ(store()->queue_depth().queued, 0);
+}
+
+// Fault injection (issue 19): the SQLite file is already locked by another
+// process when the monitor starts, for longer than one busy timeout (15 s)
+// but less than the open wait (60 s).  Startup waits instead of failing,
+// then lists, scans and alerts as usual.
+TEST_F(Watch, ADatabaseLockedAtStartIsWaitedFor) {
+  feed_.add_video("movie.avi", movie_avi());
+  fs::path config = write_config(feed_source());
+  store();  // the database exists, as on a machine that ran before
+  SqliteLocker locker(db_, 20);
+  ASSERT_TRUE(locker.holding()) << locker.log();
+  auto start = std::chrono::steady_clock::now();
+  RunResult r = watch_once(config);
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_TRUE(locker.finish()) << locker.log();
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_GE(took, 15s) << "started under another process's write lock";
+  auto s = store();
+  EXPECT_EQ(s->queue_depth().done, 1) << r.err;
+  ASSERT_GE(s->appearances({}).size(), 1u);
+  EXPECT_EQ(feed_.hooks().size(), s->appearances({}).size());
 }
 
 // How a daemon ended after SIGTERM.
@@ -504,6 +496,67 @@ TEST_F(Watch, SigtermMidDeliveryStopsWithinTheTimeoutAndTheAlertKeepsItsId) {
   EXPECT_EQ(feed_.hooks().size(), sent);
 }
 
+// A wrapper for start_daemon: the daemon runs in its own mount namespace
+// with `cache` on a 64 KiB tmpfs (exit 97 when mounting is not permitted).
+std::vector<std::string> on_a_small_disk(const fs::path& cache) {
+  return {"unshare",
+          "-m",
+          "--propagation",
+          "private",
+          "sh",
+          "-c",
+          "mount -t tmpfs -o size=64k tmpfs \"$0\" || exit 97; exec \"$@\"",
+          cache.string()};
+}
+
+struct DaemonWait {
+  bool seen = false;      // the daemon logged that many scan.failed events
+  bool exited = false;    // it exited meanwhile
+  bool no_tmpfs = false;  // it exited because the tmpfs could not be mounted
+};
+
+// Waits (2 minutes at most) until the daemon has logged `failures` scan.failed events.
+DaemonWait wait_for_failures(pid_t pid, const fs::path& log, std::size_t failures) {
+  DaemonWait w;
+  int status = 0;
+  w.seen = wait_until(
+      [&] {
+        w.exited = w.exited || ::waitpid(pid, &status, WNOHANG) == pid;
+        std::string text = read_file(log);
+        std::size_t n = 0;
+        for (auto at = text.find("\"event\":\"scan.failed\""); at != std::string::npos;
+             at = text.find("\"event\":\"scan.failed\"", at + 1))
+          ++n;
+        return w.exited || n >= failures;
+      },
+      120s);
+  w.seen = w.seen && !w.exited;
+  w.no_tmpfs = w.exited && WIFEXITED(status) && WEXITSTATUS(status) == 97;
+  return w;
+}
+
+// The daemon's tmpfs (on_a_small_disk) grows to 64 MiB from outside; then,
+// without a restart, its retry scans the video and alerts each appearance
+// once; the daemon is stopped.
+void grow_disk_then_expect_one_alert_each(
+    pid_t pid, const fs::path& cache, const fs::path& log, VideoSite& feed,
+    const std::function<std::unique_ptr<tw::store::Store>()>& store) {
+  RunResult grow = run_program({"nsenter", "-t", std::to_string(pid), "-m", "mount", "-o",
+                                "remount,size=64m", cache.string()});
+  ASSERT_EQ(grow.exit_code, 0) << grow.err;
+  const bool finished = wait_until(
+      [&] {
+        auto s = store();
+        return s->queue_depth().done == 1 && !feed.hooks().empty() &&
+               feed.hooks().size() == s->appearances({}).size();
+      },
+      180s);
+  Stopped stopped = terminate(pid, 30s);
+  ASSERT_TRUE(finished) << read_file(log);
+  EXPECT_TRUE(stopped.cleanly) << read_file(log);
+  for (const auto& [id, times] : feed.hooks_by_id()) EXPECT_EQ(times, 1) << id;
+}
+
 // Fault injection (issue 19): the download cache is on a full disk (a 64 KiB
 // tmpfs in the daemon's own mount namespace).  The scan fails without
 // losing the video, `status` names the full disk and its folder, and once
@@ -515,28 +568,11 @@ TEST_F(Watch, AFullCacheDiskIsShownAndWorkResumesWhenSpaceReturns) {
   feed_.add_video("movie.avi", movie_avi());  // 480 KB: more than the disk holds
   fs::path config = write_config(feed_source());
   fs::path log = work_ / "daemon.log";
-  const std::vector<std::string> on_a_small_disk = {
-      "unshare",
-      "-m",
-      "--propagation",
-      "private",
-      "sh",
-      "-c",
-      "mount -t tmpfs -o size=64k tmpfs \"$0\" || exit 97; exec \"$@\"",
-      cache.string()};
-  pid_t pid = start_daemon(*home_, config, log, {}, on_a_small_disk);
-  int early = 0;
-  bool exited = false;
-  const bool failed = wait_until(
-      [&] {
-        exited = exited || ::waitpid(pid, &early, WNOHANG) == pid;
-        return exited || read_file(log).find("\"event\":\"scan.failed\"") != std::string::npos;
-      },
-      120s);
-  if (exited && WIFEXITED(early) && WEXITSTATUS(early) == 97)
-    GTEST_SKIP() << "mounting a tmpfs is not permitted here";
-  ASSERT_FALSE(exited) << read_file(log);
-  ASSERT_TRUE(failed) << read_file(log);
+  pid_t pid = start_daemon(*home_, config, log, {}, on_a_small_disk(cache));
+  DaemonWait failed = wait_for_failures(pid, log, 1);
+  if (failed.no_tmpfs) GTEST_SKIP() << "mounting a tmpfs is not permitted here";
+  ASSERT_FALSE(failed.exited) << read_file(log);
+  ASSERT_TRUE(failed.seen) << read_file(log);
   EXPECT_NE(read_file(log).find("the disk is full"), std::string::npos) << read_file(log);
 
   RunResult status = run_in(*home_, {"status", "--config", config.string(), "--format", "json"});
@@ -554,20 +590,103 @@ TEST_F(Watch, AFullCacheDiskIsShownAndWorkResumesWhenSpaceReturns) {
 
   // Room again: the daemon's tmpfs grows; its retry (a minute after the
   // failure) downloads, scans and alerts.
-  RunResult grow = run_program({"nsenter", "-t", std::to_string(pid), "-m", "mount", "-o",
-                                "remount,size=64m", cache.string()});
-  ASSERT_EQ(grow.exit_code, 0) << grow.err;
-  const bool finished = wait_until(
-      [&] {
-        auto s = store();
-        return s->queue_depth().done == 1 && !feed_.hooks().empty() &&
-               feed_.hooks().size() == s->appearances({}).size();
-      },
-      180s);
-  Stopped stopped = terminate(pid, 30s);
-  ASSERT_TRUE(finished) << read_file(log);
-  EXPECT_TRUE(stopped.cleanly) << read_file(log);
-  for (const auto& [id, times] : feed_.hooks_by_id()) EXPECT_EQ(times, 1) << id;
+  grow_disk_then_expect_one_alert_each(pid, cache, log, feed_, [this] { return store(); });
+}
+
+// Fault injection (issue 19): beside a working feed, a command source and a
+// yt-dlp source whose program each print 1 GiB.  In one `watch --once` both
+// are killed at the 64 MiB output limit (not at their 10-minute timeout),
+// their health names the limit, the feed is still listed, scanned and
+// alerted, and the daemon never held the gigabytes (its peak memory).
+TEST_F(Watch, SourcesThatPrintAGigabyteAreKilledAtTheLimitAndTheOthersGoOn) {
+  feed_.add_video("movie.avi", movie_avi());
+  const std::string gigabyte = " | head -c 1073741824\n";
+  fs::path flood = work_ / "flood.sh";
+  write_file(flood, "#!/bin/sh\nyes '{\"id\":\"x\",\"url\":\"u\"}'" + gigabyte);
+  fs::path ytdlp = work_ / "yt-dlp";
+  write_file(ytdlp,
+             "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 2026.11.01; exit 0; fi\n"
+             "printf '{\"_type\":\"playlist\",\"entries\":['\n"
+             "yes '{\"id\":\"1\",\"url\":\"u\"},'" +
+                 gigabyte);
+  fs::permissions(flood, fs::perms::owner_all);
+  fs::permissions(ytdlp, fs::perms::owner_all);
+  fs::path config = write_config(
+      feed_source() + "\n[[source]]\nname = \"flood\"\nkind = \"command\"\ncommand = [\"" +
+      flood.string() + "\"]\ntimeout = \"10m\"\n" +
+      "\n[[source]]\nname = \"ytflood\"\nkind = \"ytdlp\"\nlocation = "
+      "\"https://www.tiktok.com/@someone\"\nytdlp = \"" +
+      ytdlp.string() + "\"\ntimeout = \"10m\"\n");
+
+  fs::path log = work_ / "once.log";
+  auto start = std::chrono::steady_clock::now();
+  pid_t pid = start_daemon(*home_, config, log, {"--once"});
+  int status = 0;
+  struct rusage usage {};
+  pid_t waited = 0;
+  ASSERT_TRUE(
+      wait_until([&] { return (waited = ::wait4(pid, &status, WNOHANG, &usage)) == pid; }, 300s))
+      << read_file(log);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << read_file(log);
+  EXPECT_LT(seconds, 240) << "a flood was not stopped at the limit";
+  // ru_maxrss is in KiB: the scan's own needs, far below one flood.
+  EXPECT_LT(usage.ru_maxrss, 1024L * 1024) << "peak " << usage.ru_maxrss << " KiB";
+
+  EXPECT_EQ(store()->queue_depth().done, 1) << read_file(log);
+  EXPECT_GE(feed_.hooks().size(), 1u);
+  EXPECT_EQ(feed_.hooks().size(), store()->appearances({}).size());
+
+  RunResult health_run =
+      run_in(*home_, {"status", "--config", config.string(), "--format", "json"});
+  ASSERT_EQ(health_run.exit_code, 0) << health_run.err;
+  json health = json::parse(health_run.out);
+  std::map<std::string, json> by_name;
+  for (const auto& s : health["sources"]) by_name[s["name"]] = s;
+  EXPECT_EQ(by_name["demo"]["consecutive_failures"], 0) << health_run.out;
+  for (const char* flooding : {"flood", "ytflood"}) {
+    EXPECT_EQ(by_name[flooding]["consecutive_failures"], 1) << flooding << ": " << health_run.out;
+    ASSERT_TRUE(by_name[flooding]["last_error"].is_string()) << flooding;
+    EXPECT_NE(by_name[flooding]["last_error"].get<std::string>().find(
+                  "printed more than 64 MiB on standard output (its limit) and was killed"),
+              std::string::npos)
+        << by_name[flooding].dump();
+  }
+}
+
+// Fault injection (issue 19): a disk that stays full through more retries
+// than the video has attempts (here 1, retried every second or two) does
+// not make the monitor give the video up: no-space failures use no attempt.
+// Once the disk has room the video is scanned and alerted once.
+TEST_F(Watch, AFullDiskUsesNoScanAttemptHoweverLongItLasts) {
+  const fs::path cache = work_ / "cache";
+  fs::create_directories(cache);
+  feed_.add_video("movie.avi", movie_avi());
+  fs::path config =
+      write_config(feed_source(),
+                   "scan_max_attempts = 1\nscan_retry_initial = \"1s\"\nscan_retry_max = \"2s\"\n");
+  fs::path log = work_ / "daemon.log";
+  pid_t pid = start_daemon(*home_, config, log, {}, on_a_small_disk(cache));
+  DaemonWait failed = wait_for_failures(pid, log, 4);
+  if (failed.no_tmpfs) GTEST_SKIP() << "mounting a tmpfs is not permitted here";
+  ASSERT_TRUE(failed.seen) << read_file(log);
+  EXPECT_NE(read_file(log).find("\"attempt_used\":false"), std::string::npos) << read_file(log);
+  EXPECT_EQ(read_file(log).find("\"attempt_used\":true"), std::string::npos) << read_file(log);
+  {
+    auto video = store()->videos({}, 10, 0);
+    ASSERT_EQ(video.size(), 1u);
+    EXPECT_NE(video[0].state, tw::store::VideoState::failed) << video[0].last_error;
+    EXPECT_NE(video[0].last_error.find("the disk is full"), std::string::npos)
+        << video[0].last_error;
+  }
+  RunResult status = run_in(*home_, {"status", "--config", config.string(), "--format", "json"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  json health = json::parse(status.out);
+  ASSERT_EQ(health["retrying"].size(), 1u) << status.out;
+  EXPECT_EQ(health["retrying"][0]["attempts"], 0) << status.out;
+
+  grow_disk_then_expect_one_alert_each(pid, cache, log, feed_, [this] { return store(); });
+  EXPECT_EQ(store()->queue_depth().failed, 0);
 }
 
 TEST_F(Watch, SigtermGivesInFlightWorkBackAndExitsCleanly) {
