@@ -526,6 +526,17 @@ int main(int argc, char** argv) {
     fds_max = std::max(fds_max, s.fds);
     if (rss_start < 0 && warm >= 0 && s.at >= warm) rss_start = s.rss_kib;
   }
+  // The resident set at each quarter of the run: warm-up levels off, a leak does not.
+  json rss_by_quarter = json::array();
+  for (int q = 1; q <= 4; ++q) {
+    long rss = last.rss_kib;
+    for (const auto& s : samples)
+      if (s.at >= q * plan_options.seconds / 4 - 1) {
+        rss = s.rss_kib;
+        break;
+      }
+    rss_by_quarter.push_back(rss);
+  }
   json faults = feed.faults();
   for (const auto& [name, n] : receiver.faults()) faults[name] = n;
   int faults_hit = 0;
@@ -563,6 +574,7 @@ int main(int argc, char** argv) {
   line("peak_memory_kib", last.hwm_kib, "VmHWM");
   line("rss_kib", std::to_string(rss_start) + " -> " + std::to_string(last.rss_kib),
        "after the first scan -> at the end");
+  line("rss_kib_by_quarter", rss_by_quarter.dump(), "at 1/4, 1/2, 3/4 and the end of the run");
   line("fds_start", fds_start);
   line("fds_end", fds_end,
        "margin " + std::to_string(fd_margin) + ", most at once " + std::to_string(fds_max));
@@ -591,6 +603,7 @@ int main(int argc, char** argv) {
                  {"peak_memory_kib", last.hwm_kib},
                  {"rss_start_kib", rss_start},
                  {"rss_end_kib", last.rss_kib},
+                 {"rss_kib_by_quarter", rss_by_quarter},
                  {"fds_start", fds_start},
                  {"fds_end", fds_end},
                  {"fds_max", fds_max},
