@@ -17,9 +17,10 @@
 //
 // Prints one line per figure and a final JSON line; exits 1 when a video or
 // an alert was lost, an alert was delivered twice, the open files grew by
-// more than --fd-margin, or the monitor did not stop cleanly; 2 when it could
-// not run.  Needs the test models (build/test-home, installed by ctest's
-// models fixture); the clips are generated once into build/test-clips/.
+// more than --fd-margin, the monitor did not stop cleanly, or the webhook's
+// secret path is in its log or store; 2 when it could not run.  Needs the test models
+// (build/test-home, installed by ctest's models fixture); the clips are generated once into
+// build/test-clips/.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -542,9 +543,14 @@ int main(int argc, char** argv) {
   int faults_hit = 0;
   for (const auto& [name, n] : faults.items()) faults_hit += n.get<int>();
 
+  // The webhook's path is a secret (issue 19 item 4): it must not leave the config.
+  int secret_leaks = 0;
+  for (const fs::path& file : {log_file, db, fs::path(db.string() + "-wal")})
+    secret_leaks += tw::test::read_file(file).find(token) != std::string::npos;
   const bool fds_grew = fds_start < 0 || fds_end < 0 || fds_end - fds_start > fd_margin;
   const bool ok = !died_early && stopped_cleanly && f.lost() == 0 && f.alerts_lost == 0 &&
-                  f.duplicated() == 0 && !fds_grew && log.count("fatal") == 0 && f.published > 0;
+                  f.duplicated() == 0 && !fds_grew && log.count("fatal") == 0 && f.published > 0 &&
+                  secret_leaks == 0;
 
   auto line = [](const std::string& name, const auto& value, const std::string& note = "") {
     std::cout << name << ": " << value << (note.empty() ? "" : "  (" + note + ")") << "\n";
@@ -578,6 +584,7 @@ int main(int argc, char** argv) {
   line("fds_start", fds_start);
   line("fds_end", fds_end,
        "margin " + std::to_string(fd_margin) + ", most at once " + std::to_string(fds_max));
+  line("secret_leaks", secret_leaks, "files holding the webhook's secret path: log, store");
   line("stop_seconds", stop_seconds, stopped_cleanly ? "SIGTERM, exit 0" : "NOT a clean stop");
   line("result", ok ? "ok" : "FAILED");
   json report = {{"bench", "soak"},
@@ -609,6 +616,7 @@ int main(int argc, char** argv) {
                  {"fds_max", fds_max},
                  {"stop_seconds", stop_seconds},
                  {"stopped_cleanly", stopped_cleanly},
+                 {"secret_leaks", secret_leaks},
                  {"ok", ok}};
   std::cout << report.dump() << std::endl;
   if (ok && !args.has("--keep")) {

@@ -73,6 +73,7 @@ TEST(BenchSoak, OneMinuteOfFailingFeedsLosesAndDuplicatesNothing) {
   EXPECT_EQ(report["duplicated"], 0) << r.out;
   EXPECT_EQ(report["alerts_lost"], 0) << r.out;
   EXPECT_TRUE(report["stopped_cleanly"].get<bool>()) << r.out;
+  EXPECT_EQ(report["secret_leaks"], 0) << r.out;
   EXPECT_GE(report["published"].get<int>(), 5) << r.out;
   EXPECT_GE(report["scanned"].get<int>(), 1) << r.out;
   int faults = 0;
