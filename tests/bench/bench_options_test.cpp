@@ -16,8 +16,8 @@ std::string bench_program(const std::string& name) {
 }
 
 const std::vector<std::string> kPrograms = {"bench_blazeface", "bench_decode", "bench_embedder",
-                                            "bench_faces",     "bench_scan",   "bench_speed",
-                                            "bench_workers"};
+                                            "bench_faces",     "bench_scan",   "bench_soak",
+                                            "bench_speed",     "bench_workers"};
 
 }  // namespace
 
