@@ -5,17 +5,21 @@
 # deterministic; TW_FUZZ_SECONDS=N also searches N s per target, TW_FUZZ=0
 # skips the step).
 #
-#   scripts/test.sh [--sanitize] [CTEST ARGS...]
+#   scripts/test.sh [--sanitize [--all]] [CTEST ARGS...]
 #
 # --sanitize builds with AddressSanitizer + UndefinedBehaviorSanitizer (g++)
-# in build-sanitize/ and runs the CTest suites there instead (no fuzzing).
+# in build-sanitize/ and runs the CTest suites there instead (no fuzzing):
+# every suite but those labelled `slow` (the face scans of whole clips, hours
+# under ASan on two cores; docs/fuzzing.md), or all of them with --all.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 sanitize=0
+all_suites=0
 ctest_args=()
 for arg in "$@"; do
   case "$arg" in
     --sanitize) sanitize=1 ;;
+    --all) all_suites=1 ;;
     *) ctest_args+=("$arg") ;;
   esac
 done
@@ -27,9 +31,11 @@ if ((sanitize)); then
   build="${TW_SANITIZE_BUILD_DIR:-$root/build-sanitize}"
   flags="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
   # -O1 keeps the sanitized suites fast enough on two cores and the stacks readable.
+  launcher=()
+  if command -v ccache >/dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
   cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" -DCMAKE_CXX_FLAGS="$flags" \
-    -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
+    -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" "${launcher[@]}" >/dev/null
   cmake --build "$build" -j "$(nproc)"
   # Leaks, heap errors and undefined behaviour fail the test that caused them.
   # Leaks in the libraries we link (not ours to fix) are listed in
@@ -37,6 +43,7 @@ if ((sanitize)); then
   export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:halt_on_error=1:detect_stack_use_after_return=0:strict_string_checks=1:check_initialization_order=1"
   export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
   export LSAN_OPTIONS="suppressions=$root/tests/sanitize/lsan.supp:print_suppressions=0"
+  if ((!all_suites)); then ctest_args=(-LE slow "${ctest_args[@]}"); fi
   cd "$build"
   ctest --output-on-failure --timeout 2700 -j "$(nproc)" "${ctest_args[@]}"
   exit 0

@@ -36,18 +36,27 @@ constexpr std::int64_t kMaxFramePixels = 8192ll * 4320;
   throw InputError(path.string(), reason);
 }
 
-// FFmpeg prints its own errors ("moov atom not found", ...) to stderr; the
-// user gets our one line instead.  OpenCV reads these once, at first use.
-// Bad input gets one clear error from us, not FFmpeg's log lines.
-void quiet_ffmpeg_logging() {
+// Once per process, before libav reads a file:
+// - FFmpeg prints its own errors ("moov atom not found", ...) to stderr; the
+//   user gets our one line instead.  OpenCV reads these once, at first use.
+// - libav's allocations are bounded per block (kMaxLibavBlock, video.h): a
+//   crafted container's tables made avformat_open_input ask for 1.4 GB at
+//   once (fuzz finding, docs/fuzzing.md); an 8K frame needs under 60 MB.
+void configure_libav() {
   static std::once_flag once;
   std::call_once(once, [] {
     av_log_set_level(AV_LOG_QUIET);
     // OpenCV's FFmpeg capture, if anything in the process uses it, installs
     // its own log callback with its own level.
     ::setenv("OPENCV_FFMPEG_LOGLEVEL", "-8", /*overwrite=*/0);
+    av_max_alloc(kMaxLibavBlock);
   });
 }
+
+// libav answers ENOMEM when a block would pass kMaxLibavBlock: the file
+// declares tables or packets no real video has.
+const std::string kTooMuchMemory = "corrupt or crafted video (it asks for more than " +
+                                   std::to_string(kMaxLibavBlock >> 20) + " MiB of memory at once)";
 
 std::vector<unsigned char> read_head(const fs::path& path, size_t count) {
   std::ifstream in(path, std::ios::binary);
@@ -332,26 +341,30 @@ FrameSampler::FrameSampler(const fs::path& path, double sample_fps)
     throw std::invalid_argument("FrameSampler: sample_fps must be positive");
   m.sample_period = 1.0 / sample_fps;
 
-  quiet_ffmpeg_logging();
+  configure_libav();
   Decoder& d = m.d;
   // An absolute path, so FFmpeg never reads a name like "http:x" as a
   // protocol; "file:" too, for names with a colon.
   const std::string url = "file:" + fs::absolute(path).string();
   const AVCodec* codec = nullptr;
-  if (avformat_open_input(&d.format, url.c_str(), nullptr, nullptr) < 0 ||
-      avformat_find_stream_info(d.format, nullptr) < 0 ||
+  int error = 0;
+  auto open_failure = [&] {
+    return error == AVERROR(ENOMEM) ? kTooMuchMemory : explain_open_failure(path, file_size);
+  };
+  if ((error = avformat_open_input(&d.format, url.c_str(), nullptr, nullptr)) < 0 ||
+      (error = avformat_find_stream_info(d.format, nullptr)) < 0 ||
       (d.stream = av_find_best_stream(d.format, AVMEDIA_TYPE_VIDEO, -1, -1, &codec, 0)) < 0 ||
       // An audio file's cover picture is not a video.
       (d.format->streams[d.stream]->disposition & AV_DISPOSITION_ATTACHED_PIC) || !codec ||
       !(d.codec = avcodec_alloc_context3(codec)) ||
-      avcodec_parameters_to_context(d.codec, d.format->streams[d.stream]->codecpar) < 0)
-    fail(path, explain_open_failure(path, file_size));
+      (error = avcodec_parameters_to_context(d.codec, d.format->streams[d.stream]->codecpar)) < 0)
+    fail(path, open_failure());
   // One decoding thread: a scan runs one video per core, and per-packet
   // skipping needs the packets decoded in turn.
   d.codec->thread_count = 1;
-  if (avcodec_open2(d.codec, codec, nullptr) < 0 || !(d.packet = av_packet_alloc()) ||
+  if ((error = avcodec_open2(d.codec, codec, nullptr)) < 0 || !(d.packet = av_packet_alloc()) ||
       !(d.frame = av_frame_alloc()))
-    fail(path, explain_open_failure(path, file_size));
+    fail(path, open_failure());
 
   AVStream* stream = d.format->streams[d.stream];
   m.time_base = av_q2d(stream->time_base);

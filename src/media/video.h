@@ -5,11 +5,17 @@
 // only the frames kept are converted to BGR.  Seeking is slower.
 #include <opencv2/core.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 
 namespace tw::media {
+
+// The largest block libav may allocate in this process (av_max_alloc, set
+// when the first video is opened): a crafted file that asks for more is
+// refused as corrupt instead of taking the machine's memory.
+inline constexpr std::size_t kMaxLibavBlock = std::size_t{256} << 20;
 
 struct VideoInfo {
   double fps = 0;           // container frame rate

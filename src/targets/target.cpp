@@ -4,7 +4,11 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <ctime>
+#include <limits>
+#include <optional>
+#include <sstream>
 #include <stdexcept>
 
 #include "core/errors.h"
@@ -15,6 +19,72 @@ using nlohmann::json;
 
 namespace {
 
+// Every number of a target file is read into a float (or is a figure no
+// larger than one): one beyond a float's range became infinity when read,
+// was written back as JSON's null and made the file unreadable.  Returns the
+// JSON pointer of the first such number (also NaN and infinity, which a
+// computed value could hold when written), and the number in `value`.
+std::optional<std::string> first_number_beyond_float(const json& node, const std::string& at,
+                                                     double& value) {
+  if (node.is_number_float()) {
+    const double v = node.get<double>();
+    if (!std::isfinite(v) || std::abs(v) > std::numeric_limits<float>::max()) {
+      value = v;
+      return at.empty() ? "/" : at;
+    }
+    return std::nullopt;
+  }
+  if (node.is_array()) {
+    for (std::size_t i = 0; i < node.size(); ++i)
+      if (auto found = first_number_beyond_float(node[i], at + "/" + std::to_string(i), value))
+        return found;
+  } else if (node.is_object()) {
+    for (const auto& [key, item] : node.items())
+      if (auto found = first_number_beyond_float(item, at + "/" + key, value)) return found;
+  }
+  return std::nullopt;
+}
+
+// A count or a size: nlohmann casts a float to an integer type, and 1e30
+// as an int is undefined behaviour (and 2^32 + 1 would wrap round to 1).
+template <typename Int>
+Int whole(const json& object, const char* key) {
+  const json& v = object.at(key);
+  const double low = static_cast<double>(std::numeric_limits<Int>::min());
+  const double high = static_cast<double>(std::numeric_limits<Int>::max());
+  bool fits = true;
+  if (v.is_number_float()) fits = v.get<double>() >= low && v.get<double>() <= high;
+  if (v.is_number_integer() && !v.is_number_unsigned())
+    fits = v.get<std::int64_t>() >= std::numeric_limits<Int>::min() &&
+           v.get<std::int64_t>() <= static_cast<std::int64_t>(std::numeric_limits<Int>::max());
+  if (v.is_number_unsigned())
+    fits = v.get<std::uint64_t>() <= static_cast<std::uint64_t>(std::numeric_limits<Int>::max());
+  if (!fits)
+    throw std::invalid_argument(std::string(key) + " is " + v.dump() +
+                                ": out of range for a whole number");
+  return v.get<Int>();
+}
+
+template <typename Int>
+Int whole_or(const json& object, const char* key, Int fallback) {
+  return object.contains(key) ? whole<Int>(object, key) : fallback;
+}
+
+std::string number_text(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "infinity" : "-infinity";
+  std::ostringstream out;
+  out << v;
+  return out.str();
+}
+
+// Rounded to hundredths of a pixel so that files stay small; a coordinate
+// whose hundredfold would overflow a float is kept as it is (its float
+// spacing is far coarser than a hundredth anyway).
+float round_to_hundredths(float x) {
+  return std::abs(x) < 1e6f ? std::round(x * 100) / 100 : x;
+}
+
 // kind image: {"min_inliers": N, "features": [{"width", "height", "points":
 // [x0, y0, ...], "descriptors": base64 of N x 128 bytes}, ...]}.
 json image_payload_json(const Target& target) {
@@ -22,8 +92,8 @@ json image_payload_json(const Target& target) {
   for (const auto& f : target.image_features) {
     std::vector<float> points;
     for (const auto& p : f.points) {
-      points.push_back(std::round(p.x * 100) / 100);
-      points.push_back(std::round(p.y * 100) / 100);
+      points.push_back(round_to_hundredths(p.x));
+      points.push_back(round_to_hundredths(p.y));
     }
     features.push_back({{"width", f.width},
                         {"height", f.height},
@@ -34,12 +104,12 @@ json image_payload_json(const Target& target) {
 }
 
 void read_image_payload(const json& payload, Target& t, const std::string& source) {
-  t.min_inliers = payload.at("min_inliers").get<int>();
+  t.min_inliers = whole<int>(payload, "min_inliers");
   if (t.min_inliers < 4) throw InputError(source, "min_inliers must be at least 4");
   for (const auto& f : payload.at("features")) {
     vision::ImageFeatures features;
-    features.width = f.at("width").get<int>();
-    features.height = f.at("height").get<int>();
+    features.width = whole<int>(f, "width");
+    features.height = whole<int>(f, "height");
     auto points = f.at("points").get<std::vector<float>>();
     if (points.size() % 2 != 0) throw InputError(source, "image feature points must be x, y pairs");
     for (std::size_t i = 0; i < points.size(); i += 2)
@@ -73,12 +143,12 @@ ValidationFigures figures_from_json(const json& v) {
   f.recall = v.at("recall").get<double>();
   f.f1 = v.value("f1", 0.0);
   f.loss = v.value("loss", 0.0);
-  f.true_positives = v.at("true_positives").get<int>();
-  f.false_positives = v.at("false_positives").get<int>();
-  f.false_negatives = v.at("false_negatives").get<int>();
-  f.true_negatives = v.at("true_negatives").get<int>();
-  f.positive_photos = v.value("positive_photos", 0);
-  f.negative_photos = v.value("negative_photos", 0);
+  f.true_positives = whole<int>(v, "true_positives");
+  f.false_positives = whole<int>(v, "false_positives");
+  f.false_negatives = whole<int>(v, "false_negatives");
+  f.true_negatives = whole<int>(v, "true_negatives");
+  f.positive_photos = whole_or(v, "positive_photos", 0);
+  f.negative_photos = whole_or(v, "negative_photos", 0);
   f.threshold_rule = v.value("threshold_rule", "");
   return f;
 }
@@ -142,12 +212,12 @@ void read_classifier_payload(const json& payload, Target& t, const std::string& 
   ClassifierPayload& c = t.classifier;
   const json& b = payload.at("backbone");
   c.backbone.kind = b.at("kind").get<std::string>();
-  c.backbone.feature_size = b.at("feature_size").get<int>();
+  c.backbone.feature_size = whole<int>(b, "feature_size");
   if (c.backbone.kind == "onnx") {
     c.backbone.path = b.at("path").get<std::string>();
     c.backbone.sha256 = b.at("sha256").get<std::string>();
-    c.backbone.input_width = b.at("input_width").get<int>();
-    c.backbone.input_height = b.at("input_height").get<int>();
+    c.backbone.input_width = whole<int>(b, "input_width");
+    c.backbone.input_height = whole<int>(b, "input_height");
     c.backbone.mean = b.at("mean").get<std::array<float, 3>>();
     c.backbone.std = b.at("std").get<std::array<float, 3>>();
     if (c.backbone.input_width <= 0 || c.backbone.input_height <= 0)
@@ -166,8 +236,8 @@ void read_classifier_payload(const json& payload, Target& t, const std::string& 
   c.head.l2_normalize = h.at("l2_normalize").get<bool>();
   for (const auto& l : h.at("layers")) {
     DenseLayer layer;
-    layer.inputs = l.at("inputs").get<int>();
-    layer.outputs = l.at("outputs").get<int>();
+    layer.inputs = whole<int>(l, "inputs");
+    layer.outputs = whole<int>(l, "outputs");
     layer.weights = l.at("weights").get<std::vector<float>>();
     layer.bias = l.at("bias").get<std::vector<float>>();
     c.head.layers.push_back(std::move(layer));
@@ -185,24 +255,24 @@ void read_classifier_payload(const json& payload, Target& t, const std::string& 
   c.validation = figures_from_json(payload.at("validation"));
   if (payload.contains("cross_validation")) {
     c.cross_validation = figures_from_json(payload.at("cross_validation"));
-    c.folds = payload.at("cross_validation").at("folds").get<int>();
+    c.folds = whole<int>(payload.at("cross_validation"), "folds");
   }
 
   const json& tr = payload.at("training");
-  c.training.epochs_run = tr.value("epochs_run", 0);
-  c.training.best_epoch = tr.value("best_epoch", 0);
-  c.training.max_epochs = tr.value("max_epochs", 0);
-  c.training.augment_copies = tr.value("augment_copies", 0);
-  c.training.seed = tr.value("seed", 0u);
+  c.training.epochs_run = whole_or(tr, "epochs_run", 0);
+  c.training.best_epoch = whole_or(tr, "best_epoch", 0);
+  c.training.max_epochs = whole_or(tr, "max_epochs", 0);
+  c.training.augment_copies = whole_or(tr, "augment_copies", 0);
+  c.training.seed = whole_or(tr, "seed", 0u);
   c.training.learning_rate = tr.value("learning_rate", 0.0);
   c.training.l2 = tr.value("l2", 0.0);
-  c.training.train_positive_samples = tr.value("train_positive_samples", 0);
-  c.training.train_negative_samples = tr.value("train_negative_samples", 0);
+  c.training.train_positive_samples = whole_or(tr, "train_positive_samples", 0);
+  c.training.train_negative_samples = whole_or(tr, "train_negative_samples", 0);
 
   for (const auto& p : payload.at("photos"))
     c.photos.push_back({p.at("path").get<std::string>(), p.at("sha256").get<std::string>(),
                         p.at("positive").get<bool>(), p.at("validation").get<bool>(),
-                        p.value("samples", 0)});
+                        whole_or(p, "samples", 0)});
   if (!(t.threshold > 0 && t.threshold < 1))
     throw InputError(source, "a classifier's threshold is a probability in (0, 1)");
 }
@@ -259,17 +329,29 @@ std::string to_json_text(const Target& target) {
   if (target.kind == TargetKind::image) doc["image"] = image_payload_json(target);
   if (target.kind == TargetKind::classifier)
     doc["classifier"] = classifier_payload_json(target.classifier);
+  // JSON has no infinity or NaN: nlohmann writes them as null, and the file
+  // could not be read again.  A computed value gone wrong stops the write.
+  double bad = 0;
+  if (auto field = first_number_beyond_float(doc, "", bad))
+    throw std::invalid_argument("target '" + target.name + "': " + *field + " is " +
+                                number_text(bad) +
+                                ", not a finite number; the target is not written");
   return doc.dump(1) + "\n";
 }
 
 Target target_from_json_text(const std::string& text, const std::string& source) {
   json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (doc.is_discarded() || !doc.is_object()) throw InputError(source, "not a JSON target file");
+  double bad = 0;
+  if (auto field = first_number_beyond_float(doc, "", bad))
+    throw InputError(source, *field + " is " + number_text(bad) +
+                                 ": out of range (a target's numbers are 32-bit floats, at most "
+                                 "±3.4e38)");
   try {
     if (doc.value("format", "") != "trendwatch-target")
       throw InputError(source, "not a trendwatch target file (\"format\" is missing)");
     Target t;
-    t.format_version = doc.at("format_version").get<int>();
+    t.format_version = whole<int>(doc, "format_version");
     if (t.format_version != kTargetFormatVersion)
       throw InputError(source, "target format version " + std::to_string(t.format_version) +
                                    " is not supported (this build reads version " +

@@ -47,10 +47,13 @@ void TargetStore::save(const Target& target, bool overwrite) {
   std::error_code ec;
   fs::create_directories(dir_, ec);
   if (ec) throw InputError(dir_.string(), "cannot create the targets folder: " + ec.message());
+  // Made before the file is opened: a target that cannot be written (a
+  // number JSON cannot hold) leaves nothing behind.
+  const std::string text = to_json_text(target);
   fs::path tmp = dir_ / ("." + target.name + ".json.tmp" + std::to_string(::getpid()));
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << to_json_text(target);
+    out << text;
     out.flush();
     if (!out) {
       fs::remove(tmp, ec);

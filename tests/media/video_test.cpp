@@ -11,6 +11,10 @@
 #include <opencv2/core.hpp>
 #include <opencv2/videoio.hpp>
 
+extern "C" {
+#include <libavutil/mem.h>
+}
+
 #include "core/errors.h"
 #include "media/video.h"
 #include "support/clips.h"
@@ -292,6 +296,30 @@ TEST_F(VideoInput, RefusesUnreadableFile) {
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0) << "10: could not drop privileges, 11: opened, "
                                        "12: wrong message, 13: wrong exception";
+}
+
+// A crafted container made libavformat ask for 1.4 GB at once inside
+// avformat_open_input (fuzz finding; the input is a regression case of the
+// video fuzz target).  libav's blocks are bounded once a video is opened,
+// and the file is refused as corrupt.
+TEST(VideoMemory, ACraftedContainerCannotMakeLibavAllocateGigabytes) {
+  const fs::path crafted =
+      tw::test::source_dir() / "tests/data/fuzz/video/oom-libavformat-asks-1.4-GB";
+  ASSERT_TRUE(fs::exists(crafted));
+  try {
+    FrameSampler sampler(crafted, 5);
+    FAIL() << "opened " << crafted;
+  } catch (const tw::InputError& e) {
+    EXPECT_EQ(e.input(), crafted.string());
+    EXPECT_NE(std::string(e.what()).find("more than 256 MiB of memory at once"), std::string::npos)
+        << e.what();
+  }
+  void* too_large = av_malloc(tw::media::kMaxLibavBlock + 1);
+  EXPECT_EQ(too_large, nullptr) << "libav's allocations are not bounded";
+  av_free(too_large);
+  void* frame_sized = av_malloc(64u << 20);
+  EXPECT_NE(frame_sized, nullptr);
+  av_free(frame_sized);
 }
 
 }  // namespace
