@@ -47,7 +47,7 @@
 #include "support/kphotoalbum.h"
 #include "support/test_support.h"
 #include "vision/blaze_face.h"
-#include "vision/face_analyzer.h"
+#include "vision/face_analyser.h"
 
 namespace {
 
@@ -382,7 +382,7 @@ double median_of(std::vector<double> v) {
 // landmarks on the SSD's box (what trendwatch does), BlazeFace's four inner
 // keypoints onto the library's layout, onto a layout measured on the
 // strangers, and the 68 landmarks on BlazeFace's box.
-nlohmann::json measure_alignment(tw::vision::FaceAnalyzer& analyzer,
+nlohmann::json measure_alignment(tw::vision::FaceAnalyser& analyser,
                                  tw::vision::BlazeFaceDetector& back) {
   struct Photo {
     cv::Mat image;
@@ -409,18 +409,18 @@ nlohmann::json measure_alignment(tw::vision::FaceAnalyzer& analyzer,
   std::vector<double> stranger_w, stranger_h, stranger_dx, stranger_dy;
   for (size_t i = 0; i < photos.size(); ++i) {
     const Photo& photo = photos[i];
-    const auto analyzed = analyzer.analyze(photo.image);
-    ssd_faces += static_cast<int>(analyzed.size());
+    const auto analysed = analyser.analyse(photo.image);
+    ssd_faces += static_cast<int>(analysed.size());
     tw::vision::BlazeFaceOptions options;
     options.view = tw::vision::BlazeFaceView::canvas_view(photo_canvas(photo.image));
     tw::vision::BlazeFaceDetector blaze(back, options);
     const auto keypointed = blaze.detect(photo.image);
-    for (const auto& face : analyzed) {
+    for (const auto& face : analysed) {
       const Box& b = face.detection.box;
       std::string person;
       if (!photo.labels.people.empty()) {
         const int owner =
-            tw::test::face_owner(photo.labels, analyzed.size(), b.x, b.y, b.width, b.height);
+            tw::test::face_owner(photo.labels, analysed.size(), b.x, b.y, b.width, b.height);
         if (owner < 0) continue;
         person = photo.labels.people[owner];
       }
@@ -473,8 +473,8 @@ nlohmann::json measure_alignment(tw::vision::FaceAnalyzer& analyzer,
       mapped_boxes.push_back({static_cast<float>(cx - w / 2), static_cast<float>(cy - h / 2),
                               static_cast<float>(w), static_cast<float>(h)});
     }
-    const auto blaze_landmarks = analyzer.landmarker().landmarks(image, blaze_boxes);
-    const auto mapped_landmarks = analyzer.landmarker().landmarks(image, mapped_boxes);
+    const auto blaze_landmarks = analyser.landmarker().landmarks(image, blaze_boxes);
+    const auto mapped_landmarks = analyser.landmarker().landmarks(image, mapped_boxes);
     for (size_t n = 0; n < here.size(); ++n) {
       const auto& kp = here[n]->blaze.keypoints;
       crops[kKeypoints].push_back(
@@ -487,7 +487,7 @@ nlohmann::json measure_alignment(tw::vision::FaceAnalyzer& analyzer,
       crops[kMapped68].push_back(tw::vision::align_face(image, mapped_landmarks[n]));
     }
     for (const auto& [alignment, list] : crops) {
-      const auto descriptors = analyzer.embedder().embed(list);
+      const auto descriptors = analyser.embedder().embed(list);
       for (size_t n = 0; n < here.size(); ++n) here[n]->descriptors[alignment] = descriptors[n];
     }
   }
@@ -543,8 +543,8 @@ int main(int argc, char** argv) {
     cv::setNumThreads(1);
     const std::string load_before = load_average();
     const auto models = tw::models::ModelDir::open_default();
-    tw::vision::FaceAnalyzer analyzer(models);
-    tw::vision::FaceDetector& ssd512 = analyzer.detector();
+    tw::vision::FaceAnalyser analyser(models);
+    tw::vision::FaceDetector& ssd512 = analyser.detector();
     tw::vision::FaceDetector ssd512_crop(ssd512, {.input_size = 512, .crop_padding = true});
     tw::vision::FaceDetector ssd320_crop(ssd512, {.input_size = 320, .crop_padding = true});
     const fs::path onnx_dir = tw::test::cache_dir() / "blazeface" / "package" / "ONNX";
@@ -554,7 +554,7 @@ int main(int argc, char** argv) {
     if (args.has("--alignment-only")) {
       const nlohmann::json result = {{"benchmark", "blazeface"},
                                      {"load_average_before", load_before},
-                                     {"alignment", measure_alignment(analyzer, back)},
+                                     {"alignment", measure_alignment(analyser, back)},
                                      {"load_average_after", load_average()}};
       std::cout << result.dump(2) << "\n";
       return 0;
@@ -711,7 +711,7 @@ int main(int argc, char** argv) {
         {"benchmark", "blazeface"},           {"frames", frames.size()}, {"photos", photos_used},
         {"timed_frames", timed.size()},       {"rounds", rounds},        {"threads", 1},
         {"load_average_before", load_before}, {"detectors", configs}};
-    if (!args.has("--no-alignment")) result["alignment"] = measure_alignment(analyzer, back);
+    if (!args.has("--no-alignment")) result["alignment"] = measure_alignment(analyser, back);
     result["load_average_after"] = load_average();
     std::cout << result.dump(2) << "\n";
     return 0;

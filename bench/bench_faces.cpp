@@ -24,7 +24,7 @@
 #include "media/image.h"
 #include "models/model_dir.h"
 #include "vision/conv_runtime.h"
-#include "vision/face_analyzer.h"
+#include "vision/face_analyser.h"
 
 namespace {
 
@@ -126,13 +126,13 @@ int main(int argc, char** argv) {
   const int rounds = args.integer("--rounds", 3, 1);
   try {
     const auto models = tw::models::ModelDir::open_default();
-    tw::vision::FaceAnalyzer analyzer(models);
+    tw::vision::FaceAnalyser analyser(models);
 
     // Real aligned crops: every face of face-api's six demo photos, trimmed
     // to a multiple of 8 so that both batch sizes embed the same faces.
     std::vector<cv::Mat> crops;
     for (int n = 1; n <= 6; ++n)
-      for (const auto& face : analyzer.analyze(tw::media::load_image(demo_photo(n))))
+      for (const auto& face : analyser.analyse(tw::media::load_image(demo_photo(n))))
         crops.push_back(face.aligned);
     crops.resize(crops.size() / 8 * 8);
     if (crops.empty()) throw std::runtime_error("no faces found in the demo photos");
@@ -142,14 +142,14 @@ int main(int argc, char** argv) {
     double detect_ms[3] = {};
     for (int threads : {1, 2}) {
       cv::setNumThreads(threads);
-      auto& embedder = analyzer.embedder();
+      auto& embedder = analyser.embedder();
       embed_ms_per_face(embedder, crops, 8, 1);  // warm-up: allocations for both shapes
       embed_ms_per_face(embedder, crops, 1, 1);
       const double batch1 = embed_ms_per_face(embedder, crops, 1, rounds);
       const double batch8 = embed_ms_per_face(embedder, crops, 8, rounds);
-      detect_ms_per_frame(analyzer.detector(), frame, 1);
+      detect_ms_per_frame(analyser.detector(), frame, 1);
       const double cpu_start = process_cpu_ms();
-      detect_ms[threads] = detect_ms_per_frame(analyzer.detector(), frame, rounds * 3);
+      detect_ms[threads] = detect_ms_per_frame(analyser.detector(), frame, rounds * 3);
       const double detect_cpu = (process_cpu_ms() - cpu_start) / (rounds * 3);
       threads_json[std::to_string(threads)] = {
           {"embed_ms_per_face_batch1", batch1},
@@ -174,7 +174,7 @@ int main(int argc, char** argv) {
         {"benchmark", "faces"},
         {"faces_embedded_per_round", crops.size()},
         {"rounds", rounds},
-        {"detector_input_size", analyzer.detector().options().input_size},
+        {"detector_input_size", analyser.detector().options().input_size},
         {"hardware_threads", std::thread::hardware_concurrency()},
         {"threads", threads_json},
         {"embed_batch8_2threads_speedup_vs_batch1_1thread",

@@ -131,7 +131,7 @@ int main(int argc, char** argv) {
     auto models = tw::models::ModelDir::open(home.models());
     cv::setNumThreads(threads);
 
-    tw::vision::FaceAnalyzer analyzer(models);
+    tw::vision::FaceAnalyser analyser(models);
     const fs::path demo = fs::path(TW_CACHE_DIR) / "testdata/usr/share/kphotoalbum/demo";
     tw::targets::EnrollOptions enroll;
     enroll.largest = true;
@@ -139,7 +139,7 @@ int main(int argc, char** argv) {
         "jesper",
         {demo / "jesper.jpg", demo / "cold_water.jpg", demo / "pool.jpg",
          demo / "grand_canyon_2.jpg", demo / "new_wave_2.jpg"},
-        analyzer, enroll);
+        analyser, enroll);
     if (!enrolled.target) throw std::runtime_error("enrollment failed");
 
     std::int64_t decoded_frames = 0;

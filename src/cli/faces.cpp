@@ -12,7 +12,7 @@
 #include "core/errors.h"
 #include "media/image.h"
 #include "models/model_dir.h"
-#include "vision/face_analyzer.h"
+#include "vision/face_analyser.h"
 #include "vision/face_embedder.h"
 
 namespace {
@@ -54,7 +54,7 @@ std::string centre(const std::vector<tw::Point>& points, size_t first, size_t la
 }
 
 void print_faces_text(const std::string& input, const cv::Mat& image,
-                      const std::vector<tw::vision::AnalyzedFace>& faces) {
+                      const std::vector<tw::vision::AnalysedFace>& faces) {
   std::cout << input << ": " << image.cols << "x" << image.rows << ", " << faces.size()
             << (faces.size() == 1 ? " face" : " faces") << "\n";
   for (size_t i = 0; i < faces.size(); ++i) {
@@ -71,7 +71,7 @@ void print_faces_text(const std::string& input, const cv::Mat& image,
 }
 
 json faces_json(const std::string& input, const cv::Mat& image,
-                const std::vector<tw::vision::AnalyzedFace>& faces) {
+                const std::vector<tw::vision::AnalysedFace>& faces) {
   json list = json::array();
   for (const auto& face : faces) {
     json landmarks = json::array();
@@ -164,12 +164,12 @@ int run(const FacesArgs& args) {
 
   tw::vision::DetectorOptions options;
   options.min_score = args.min_score;
-  tw::vision::FaceAnalyzer analyzer(models, options);
+  tw::vision::FaceAnalyser analyser(models, options);
   int exit_code = tw::exit_code::ok;
   for (const std::string& input : args.inputs) {
     try {
       const cv::Mat image = tw::media::load_image(input);
-      const auto faces = analyzer.analyze(image);
+      const auto faces = analyser.analyse(image);
       if (as_json)
         std::cout << faces_json(input, image, faces).dump() << "\n";
       else

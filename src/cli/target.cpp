@@ -12,7 +12,7 @@
 #include "targets/enroll.h"
 #include "targets/enroll_image.h"
 #include "targets/target_store.h"
-#include "vision/face_analyzer.h"
+#include "vision/face_analyser.h"
 
 namespace {
 
@@ -95,8 +95,8 @@ int run_add(const TargetArgs& args, bool threshold_given) {
     tw::targets::EnrollOptions options;
     options.largest = args.largest;
     if (threshold_given) options.threshold = args.threshold;
-    tw::vision::FaceAnalyzer analyzer(tw::models::ModelDir::open_default());
-    result = tw::targets::enroll_face_target(args.name, photos, analyzer, options);
+    tw::vision::FaceAnalyser analyser(tw::models::ModelDir::open_default());
+    result = tw::targets::enroll_face_target(args.name, photos, analyser, options);
   }
 
   for (const auto& w : result.warnings)

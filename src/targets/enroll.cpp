@@ -59,7 +59,7 @@ double laplacian_variance(const cv::Mat& bgr) {
 }
 
 EnrollResult enroll_face_target(const std::string& name, const std::vector<fs::path>& photos,
-                                vision::FaceAnalyzer& analyzer, const EnrollOptions& options) {
+                                vision::FaceAnalyser& analyser, const EnrollOptions& options) {
   validate_target_name(name);
   EnrollResult result;
   Target target;
@@ -83,7 +83,7 @@ EnrollResult enroll_face_target(const std::string& name, const std::vector<fs::p
         continue;
       }
       cv::Mat image = media::load_image(photo);
-      std::vector<vision::AnalyzedFace> faces = analyzer.analyze(image);
+      std::vector<vision::AnalysedFace> faces = analyser.analyse(image);
       if (faces.empty()) {
         result.refused.push_back({label, "no face found in this photo"});
         continue;
@@ -98,7 +98,7 @@ EnrollResult enroll_face_target(const std::string& name, const std::vector<fs::p
                         "the largest face"});
         continue;
       }
-      const vision::AnalyzedFace& face = *largest;
+      const vision::AnalysedFace& face = *largest;
       const Box& box = face.detection.box;
       float side = std::min(box.width, box.height);
       if (side < options.tiny_face_px)

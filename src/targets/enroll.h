@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "targets/target.h"
-#include "vision/face_analyzer.h"
+#include "vision/face_analyser.h"
 
 namespace tw::targets {
 
@@ -38,7 +38,7 @@ std::vector<std::filesystem::path> expand_photo_paths(
 
 EnrollResult enroll_face_target(const std::string& name,
                                 const std::vector<std::filesystem::path>& photos,
-                                vision::FaceAnalyzer& analyzer, const EnrollOptions& options = {});
+                                vision::FaceAnalyser& analyser, const EnrollOptions& options = {});
 
 // Sharpness of a face crop: variance of its Laplacian (grey).  Low = blurry.
 double laplacian_variance(const cv::Mat& bgr);

@@ -15,7 +15,7 @@ std::mt19937 photo_rng(unsigned seed, std::size_t photo) {
   return std::mt19937(seq);
 }
 
-const vision::AnalyzedFace* largest_face(const std::vector<vision::AnalyzedFace>& faces) {
+const vision::AnalysedFace* largest_face(const std::vector<vision::AnalysedFace>& faces) {
   if (faces.empty()) return nullptr;
   return &*std::max_element(faces.begin(), faces.end(), [](const auto& a, const auto& b) {
     return a.detection.box.area() < b.detection.box.area();
@@ -23,9 +23,9 @@ const vision::AnalyzedFace* largest_face(const std::vector<vision::AnalyzedFace>
 }
 
 // The face that best overlaps `expected` (IoU >= 0.3), if any.
-const vision::AnalyzedFace* face_at(const std::vector<vision::AnalyzedFace>& faces,
+const vision::AnalysedFace* face_at(const std::vector<vision::AnalysedFace>& faces,
                                     const Box& expected) {
-  const vision::AnalyzedFace* best = nullptr;
+  const vision::AnalysedFace* best = nullptr;
   float best_iou = 0.3f;
   for (const auto& f : faces)
     if (float overlap = iou(f.detection.box, expected); overlap >= best_iou) {
@@ -37,7 +37,7 @@ const vision::AnalyzedFace* face_at(const std::vector<vision::AnalyzedFace>& fac
 
 }  // namespace
 
-Extraction extract_face_features(const Dataset& data, vision::FaceAnalyzer& analyzer,
+Extraction extract_face_features(const Dataset& data, vision::FaceAnalyser& analyser,
                                  const ExtractOptions& options, const ExtractProgress& progress) {
   Extraction out;
   out.samples_per_photo.assign(data.photos.size(), 0);
@@ -58,14 +58,14 @@ Extraction extract_face_features(const Dataset& data, vision::FaceAnalyzer& anal
     const std::string label = photo.path.string();
     cv::Mat image = media::load_image(photo.path);
     std::mt19937 rng = photo_rng(options.seed, i);
-    auto add = [&](const vision::AnalyzedFace& face, bool augmented) {
+    auto add = [&](const vision::AnalysedFace& face, bool augmented) {
       out.samples.push_back({face.descriptor, static_cast<int>(i), photo.positive, augmented});
       ++out.samples_per_photo[i];
     };
 
-    std::vector<vision::AnalyzedFace> faces = analyzer.analyze(image);
+    std::vector<vision::AnalysedFace> faces = analyser.analyse(image);
     if (photo.positive) {
-      const vision::AnalyzedFace* face = largest_face(faces);
+      const vision::AnalysedFace* face = largest_face(faces);
       if (face == nullptr) {
         out.warnings.push_back(label + ": no face found; photo skipped");
         if (progress) progress(static_cast<int>(i) + 1, static_cast<int>(data.photos.size()));
@@ -79,8 +79,8 @@ Extraction extract_face_features(const Dataset& data, vision::FaceAnalyzer& anal
       add(*face, false);
       for (int k = 0; k < options.augment_copies; ++k) {
         Augmented copy = augment(image, rng, options.augment);
-        std::vector<vision::AnalyzedFace> copy_faces = analyzer.analyze(copy.image);
-        const vision::AnalyzedFace* same =
+        std::vector<vision::AnalysedFace> copy_faces = analyser.analyse(copy.image);
+        const vision::AnalysedFace* same =
             face_at(copy_faces, transform_box(face->detection.box, copy.transform));
         if (same == nullptr) {
           ++out.skipped_copies;
@@ -92,7 +92,7 @@ Extraction extract_face_features(const Dataset& data, vision::FaceAnalyzer& anal
       for (const auto& face : faces) add(face, false);
       for (int k = 0; k < options.augment_copies; ++k) {
         Augmented copy = augment(image, rng, options.augment);
-        for (const auto& face : analyzer.analyze(copy.image)) add(face, true);
+        for (const auto& face : analyser.analyse(copy.image)) add(face, true);
       }
       if (faces.empty())
         out.warnings.push_back(label +

@@ -16,7 +16,7 @@
 #include "core/types.h"
 #include "train/augment.h"
 #include "train/dataset.h"
-#include "vision/face_analyzer.h"
+#include "vision/face_analyser.h"
 #include "vision/onnx_backbone.h"
 
 namespace tw::train {
@@ -48,7 +48,7 @@ using ExtractProgress = std::function<void(int done, int total)>;
 // Throws InputError(photo, reason) for an unreadable photo, and
 // InputError(first positives folder, reason) when no positive photo gives a
 // face (face backbone).
-Extraction extract_face_features(const Dataset& data, vision::FaceAnalyzer& analyzer,
+Extraction extract_face_features(const Dataset& data, vision::FaceAnalyser& analyser,
                                  const ExtractOptions& options,
                                  const ExtractProgress& progress = {});
 Extraction extract_image_features(const Dataset& data, vision::OnnxBackbone& backbone,

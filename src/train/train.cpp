@@ -31,8 +31,8 @@ TrainReport train_target(const std::string& name, const std::vector<fs::path>& p
   if (is_face_backbone(options.backbone)) {
     if (models == nullptr)
       throw InputError("--backbone", "the face backbone needs the face models");
-    vision::FaceAnalyzer analyzer(*models);
-    extraction = extract_face_features(report.data, analyzer, options.extract, progress.photos);
+    vision::FaceAnalyser analyser(*models);
+    extraction = extract_face_features(report.data, analyser, options.extract, progress.photos);
     spec.kind = "face";
     spec.feature_size = 128;
   } else {

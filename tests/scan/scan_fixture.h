@@ -16,7 +16,7 @@
 #include "support/kphotoalbum.h"
 #include "support/test_support.h"
 #include "targets/enroll.h"
-#include "vision/face_analyzer.h"
+#include "vision/face_analyser.h"
 
 namespace tw::test {
 
@@ -24,9 +24,9 @@ inline models::ModelDir test_models() {
   return models::ModelDir::open(home_dir() / "models");
 }
 
-inline vision::FaceAnalyzer& shared_analyzer() {
-  static vision::FaceAnalyzer analyzer(test_models());
-  return analyzer;
+inline vision::FaceAnalyser& shared_analyser() {
+  static vision::FaceAnalyser analyser(test_models());
+  return analyser;
 }
 
 inline std::filesystem::path demo_photo(const std::string& file) {
@@ -37,7 +37,7 @@ inline targets::Target enroll_from(const std::string& name,
                                    const std::vector<std::filesystem::path>& photos) {
   targets::EnrollOptions options;
   options.largest = true;
-  auto result = targets::enroll_face_target(name, photos, shared_analyzer(), options);
+  auto result = targets::enroll_face_target(name, photos, shared_analyser(), options);
   for (const auto& r : result.refused) ADD_FAILURE() << r.photo << ": " << r.reason;
   if (!result.target) throw std::runtime_error("enrollment of " + name + " failed");
   return *result.target;
@@ -53,7 +53,7 @@ inline std::filesystem::path face_crop(const std::filesystem::path& photo) {
   if (fs::exists(out)) return out;
   fs::create_directories(dir);
   cv::Mat image = media::load_image(photo);
-  auto faces = shared_analyzer().analyze(image);
+  auto faces = shared_analyser().analyse(image);
   if (faces.empty()) throw std::runtime_error("no face in " + photo.string());
   auto largest = std::max_element(faces.begin(), faces.end(), [](const auto& a, const auto& b) {
     return a.detection.box.area() < b.detection.box.area();

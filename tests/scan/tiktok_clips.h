@@ -84,7 +84,7 @@ inline const LabelledPhoto& labelled(const std::string& file) {
 inline DriftingFace largest_face_of(const std::string& file, const std::string& target) {
   const LabelledPhoto& photo = tiktok_detail::labelled(file);
   cv::Mat image = tiktok_detail::upright(photo);
-  auto faces = shared_analyzer().analyze(image);
+  auto faces = shared_analyser().analyse(image);
   if (faces.empty()) throw std::runtime_error("no face in " + file);
   auto largest = std::max_element(faces.begin(), faces.end(), [](const auto& a, const auto& b) {
     return a.detection.box.area() < b.detection.box.area();
@@ -115,7 +115,7 @@ inline DriftingFace tagged_face_of(const std::string& file, const std::string& p
 // Face k (left to right) of face-api's demo photo sample<n>.jpg.
 inline DriftingFace stranger_face(int n, std::size_t k) {
   cv::Mat image = media::load_image(stranger_group(n));
-  auto faces = shared_analyzer().analyze(image);
+  auto faces = shared_analyser().analyse(image);
   std::sort(faces.begin(), faces.end(),
             [](const auto& a, const auto& b) { return a.detection.box.x < b.detection.box.x; });
   if (k >= faces.size())

@@ -23,7 +23,7 @@
 #include "support/kphotoalbum.h"
 #include "support/test_support.h"
 #include "targets/threshold.h"
-#include "vision/face_analyzer.h"
+#include "vision/face_analyser.h"
 
 namespace fs = std::filesystem;
 
@@ -36,7 +36,7 @@ struct Face {
   float width = 0;  // face box width in pixels
 };
 
-const tw::vision::AnalyzedFace* largest(const std::vector<tw::vision::AnalyzedFace>& faces) {
+const tw::vision::AnalysedFace* largest(const std::vector<tw::vision::AnalysedFace>& faces) {
   if (faces.empty()) return nullptr;
   return &*std::max_element(faces.begin(), faces.end(), [](const auto& a, const auto& b) {
     return a.detection.box.area() < b.detection.box.area();
@@ -66,7 +66,7 @@ double fraction_at_most(const std::vector<float>& v, float t) {
 TEST(ThresholdCalibration, DefaultSeparatesSameFromDifferentPeople) {
   // Pets are named in index.xml too; they are not people.
   const std::vector<std::string> people = {"Jesper", "Donna", "Anne Helene", "Jim", "Wayne"};
-  tw::vision::FaceAnalyzer analyzer(tw::models::ModelDir::open(tw::test::home_dir() / "models"));
+  tw::vision::FaceAnalyser analyser(tw::models::ModelDir::open(tw::test::home_dir() / "models"));
 
   std::vector<Face> labelled;  // one face per single-person photo
   std::vector<std::pair<std::string, std::vector<tw::Descriptor>>>
@@ -76,7 +76,7 @@ TEST(ThresholdCalibration, DefaultSeparatesSameFromDifferentPeople) {
 
   for (const auto& photo : tw::test::kphotoalbum_photos()) {
     auto faces =
-        analyzer.analyze(tw::test::turned_upright(tw::media::load_image(photo.file), photo.angle));
+        analyser.analyse(tw::test::turned_upright(tw::media::load_image(photo.file), photo.angle));
     std::vector<tw::Descriptor> all;
     std::string sizes;
     for (const auto& f : faces) {
@@ -103,7 +103,7 @@ TEST(ThresholdCalibration, DefaultSeparatesSameFromDifferentPeople) {
   }
   for (int i = 1; i <= 6; ++i) {
     fs::path sample = tw::test::face_api_dir() / "demo" / ("sample" + std::to_string(i) + ".jpg");
-    auto faces = analyzer.analyze(tw::media::load_image(sample));
+    auto faces = analyser.analyse(tw::media::load_image(sample));
     std::vector<tw::Descriptor> all;
     for (const auto& f : faces) {
       all.push_back(f.descriptor);
@@ -119,7 +119,7 @@ TEST(ThresholdCalibration, DefaultSeparatesSameFromDifferentPeople) {
     tw::media::FrameSampler sampler(tw::test::kphotoalbum_dir() / "movie.avi", 2.0);
     tw::media::SampledFrame frame;
     while (sampler.next(frame)) {
-      auto faces = analyzer.analyze(frame.bgr);
+      auto faces = analyser.analyse(frame.bgr);
       if (auto* f = largest(faces))
         movie_faces.push_back({"movie@" + std::to_string(frame.time), "Jesper", f->descriptor,
                                f->detection.box.width});

@@ -43,7 +43,7 @@ void print_frame_probabilities(const targets::Target& target, const fs::path& vi
   std::vector<float> best;
   while (sampler.next(frame)) {
     float p = 0;
-    for (const auto& face : test::shared_analyzer().analyze(frame.bgr))
+    for (const auto& face : test::shared_analyser().analyse(frame.bgr))
       p = std::max(p, target.classifier.head.probability(face.descriptor));
     best.push_back(p);
   }

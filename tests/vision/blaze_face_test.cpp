@@ -148,7 +148,7 @@ float best_iou(const Box& box, const std::vector<vision::BlazeFaceDetection>& fo
 }
 
 TEST(BlazeFace, FindsTheSsdsFacesOnThePackagedPhotosWithCloseBoxes) {
-  auto& ssd = test::shared_analyzer().detector();  // face-api's SSD at 512, the reference
+  auto& ssd = test::shared_analyser().detector();  // face-api's SSD at 512, the reference
   std::vector<float> ious;
   int faces = 0, found = 0;
   for (const Photo& photo : packaged_photos()) {
@@ -196,7 +196,7 @@ std::array<Point, 4> parts_of(const std::vector<Point>& landmarks) {
 }
 
 TEST(BlazeFace, KeypointsSitOnTheFacePartsTheLandmarksFind) {
-  auto& analyzer = test::shared_analyzer();
+  auto& analyser = test::shared_analyser();
   std::vector<float> offsets;  // keypoint to landmark part, in face widths
   for (int n = 1; n <= 6; ++n) {
     const cv::Mat image = media::load_image(test::face_api_sample(n));
@@ -204,7 +204,7 @@ TEST(BlazeFace, KeypointsSitOnTheFacePartsTheLandmarksFind) {
     options.view = vision::BlazeFaceView::canvas_view(640);
     vision::BlazeFaceDetector blaze(back_detector(), options);
     const auto keypointed = blaze.detect(image);
-    for (const auto& face : analyzer.analyze(image)) {
+    for (const auto& face : analyser.analyse(image)) {
       const vision::BlazeFaceDetection* match = nullptr;
       for (const auto& k : keypointed)
         if (iou(face.detection.box, k.face.box) >= 0.3f) match = &k;

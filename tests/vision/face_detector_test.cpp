@@ -15,7 +15,7 @@ namespace tw {
 namespace {
 
 using test::face_api_sample;
-using test::shared_analyzer;
+using test::shared_analyser;
 
 // The face among `faces` that overlaps `expected` most, and by how much.
 std::pair<const FaceDetection*, float> best_match(const std::vector<FaceDetection>& faces,
@@ -52,7 +52,7 @@ TEST(FaceDetector, AnchorsAt512EqualFaceApisStoredAnchors) {
 
 TEST(FaceDetector, FindsTheThreeFacesOfSample1) {
   const cv::Mat image = media::load_image(face_api_sample(1));
-  const auto faces = shared_analyzer().detector().detect(image);
+  const auto faces = shared_analyser().detector().detect(image);
   ASSERT_EQ(faces.size(), 3u);
   for (size_t i = 0; i < faces.size(); ++i) {
     const Box& b = faces[i].box;
@@ -75,7 +75,7 @@ TEST(FaceDetector, FindsTheThreeFacesOfSample1) {
 
 TEST(FaceDetector, EverySampleHasFacesAboveTheThreshold) {
   for (int n = 1; n <= 6; ++n) {
-    const auto faces = shared_analyzer().detector().detect(media::load_image(face_api_sample(n)));
+    const auto faces = shared_analyser().detector().detect(media::load_image(face_api_sample(n)));
     EXPECT_GE(faces.size(), 3u) << "sample" << n;
     EXPECT_LE(faces.size(), 7u) << "sample" << n;
     for (const auto& f : faces) EXPECT_GT(f.score, 0.5f);
@@ -86,7 +86,7 @@ TEST(FaceDetector, EverySampleHasFacesAboveTheThreshold) {
 // different sides) is found at the same place once mapped back.
 TEST(FaceDetector, AnyAspectRatioMapsBackToTheSameFace) {
   const cv::Mat photo = media::load_image(face_api_sample(1));
-  auto& detector = shared_analyzer().detector();
+  auto& detector = shared_analyser().detector();
   const auto reference = detector.detect(photo);
   ASSERT_FALSE(reference.empty());
   const Box face = reference[0].box;
@@ -128,7 +128,7 @@ TEST(FaceDetector, SmallerInputSizeFindsTheSameFaces) {
   options.input_size = 320;
   vision::FaceDetector small(test::test_models(), options);
   const cv::Mat image = media::load_image(face_api_sample(1));
-  const auto reference = shared_analyzer().detector().detect(image);
+  const auto reference = shared_analyser().detector().detect(image);
   const auto faces = small.detect(image);
   ASSERT_EQ(faces.size(), reference.size());
   for (const auto& f : reference) {
@@ -182,7 +182,7 @@ TEST(FaceDetector, AcceptsGreyAndBgraAndFindsNothingInAFlatImage) {
   cv::Mat grey, bgra;
   cv::cvtColor(image, grey, cv::COLOR_BGR2GRAY);
   cv::cvtColor(image, bgra, cv::COLOR_BGR2BGRA);
-  auto& detector = shared_analyzer().detector();
+  auto& detector = shared_analyser().detector();
   EXPECT_EQ(detector.detect(bgra).size(), 3u);
   EXPECT_GE(detector.detect(grey).size(), 2u);
   EXPECT_TRUE(detector.detect(cv::Mat(300, 500, CV_8UC3, cv::Scalar(40, 40, 40))).empty());
@@ -200,7 +200,7 @@ TEST(FaceDetector, AcceptsGreyAndBgraAndFindsNothingInAFlatImage) {
 // The scanner makes its detectors of other sizes on one loaded net; taking
 // turns with the 512 detector on the shared buffers changes nothing.
 TEST(FaceDetector, ADetectorSharingANetFindsWhatItsOwnNetFinds) {
-  vision::FaceDetector& reference = shared_analyzer().detector();
+  vision::FaceDetector& reference = shared_analyser().detector();
   vision::DetectorOptions options;
   options.input_size = 320;
   options.crop_padding = true;

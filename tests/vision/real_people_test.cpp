@@ -46,13 +46,13 @@ void print_distribution(const std::string& name, const std::vector<float>& value
 }
 
 TEST(RealPeople, SamePersonDistancesSitBelowDifferentPersonDistances) {
-  auto& analyzer = test::shared_analyzer();
+  auto& analyser = test::shared_analyser();
   std::vector<Labelled> faces;
   for (const test::LabelledPhoto& photo : test::kphotoalbum_photos()) {
     if (photo.people.empty()) continue;
     const std::string name = photo.file.filename().string();
     const cv::Mat image = test::turned_upright(media::load_image(photo.file), photo.angle);
-    const auto found = analyzer.analyze(image);
+    const auto found = analyser.analyse(image);
     std::printf("%-20s angle %3d people %zu faces %zu\n", name.c_str(), photo.angle,
                 photo.people.size(), found.size());
     for (const auto& face : found) {
@@ -64,7 +64,7 @@ TEST(RealPeople, SamePersonDistancesSitBelowDifferentPersonDistances) {
   // face-api's demo photos: people who are none of the album's.
   std::vector<Labelled> strangers;
   for (int n = 1; n <= 6; ++n)
-    for (const auto& face : analyzer.analyze(media::load_image(test::face_api_sample(n))))
+    for (const auto& face : analyser.analyse(media::load_image(test::face_api_sample(n))))
       strangers.push_back({"sample" + std::to_string(n), "face-api", face.descriptor});
 
   std::map<std::string, int> per_person;

@@ -1,12 +1,12 @@
-#include "vision/face_analyzer.h"
+#include "vision/face_analyser.h"
 
 namespace tw::vision {
 
-FaceAnalyzer::FaceAnalyzer(const models::ModelDir& models, DetectorOptions options)
+FaceAnalyser::FaceAnalyser(const models::ModelDir& models, DetectorOptions options)
     : detector_(models, options), landmarker_(models), embedder_(models) {}
 
-std::vector<AnalyzedFace> FaceAnalyzer::analyze(const cv::Mat& bgr) {
-  std::vector<AnalyzedFace> result;
+std::vector<AnalysedFace> FaceAnalyser::analyse(const cv::Mat& bgr) {
+  std::vector<AnalysedFace> result;
   const std::vector<FaceDetection> detections = detector_.detect(bgr);
   if (detections.empty()) return result;
 
@@ -17,7 +17,7 @@ std::vector<AnalyzedFace> FaceAnalyzer::analyze(const cv::Mat& bgr) {
   std::vector<cv::Mat> crops;
   for (size_t i = 0; i < detections.size(); ++i) {
     if (landmarks[i].empty()) continue;  // a box with no pixels inside the image
-    AnalyzedFace face;
+    AnalysedFace face;
     face.detection = detections[i];
     face.detection.landmarks = std::move(landmarks[i]);
     face.aligned = align_face(bgr, face.detection.landmarks);

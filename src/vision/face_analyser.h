@@ -11,16 +11,16 @@
 
 namespace tw::vision {
 
-struct AnalyzedFace {
+struct AnalysedFace {
   FaceDetection detection;  // with landmarks
   Descriptor descriptor;
   cv::Mat aligned;  // 150x150 BGR
 };
 
-class FaceAnalyzer {
+class FaceAnalyser {
  public:
-  explicit FaceAnalyzer(const models::ModelDir& models, DetectorOptions options = {});
-  std::vector<AnalyzedFace> analyze(const cv::Mat& bgr);
+  explicit FaceAnalyser(const models::ModelDir& models, DetectorOptions options = {});
+  std::vector<AnalysedFace> analyse(const cv::Mat& bgr);
   FaceDetector& detector() { return detector_; }
   Landmarker& landmarker() { return landmarker_; }
   FaceEmbedder& embedder() { return embedder_; }
