@@ -80,4 +80,20 @@ std::optional<Box> FaceFinder::reference_box(const cv::Mat& frame, const Box& co
   return best;
 }
 
+std::vector<FaceDetection> FaceFinder::detect_near(const cv::Mat& frame, const Box& near,
+                                                   StageTimings& timings) {
+  StageTimer timer(timings.detect);
+  const float side = kNearWindowWidths * std::max(near.width, near.height);
+  const cv::Rect window(cvRound(near.x + near.width / 2 - side / 2),
+                        cvRound(near.y + near.height / 2 - side / 2), cvRound(side), cvRound(side));
+  const cv::Rect inside = window & cv::Rect(0, 0, frame.cols, frame.rows);
+  if (inside.area() <= 0) return {};
+  std::vector<FaceDetection> found = detector_at(kNearInput).detect(frame(inside));
+  for (FaceDetection& d : found) {
+    d.box.x += static_cast<float>(inside.x);
+    d.box.y += static_cast<float>(inside.y);
+  }
+  return found;
+}
+
 }  // namespace tw::scan

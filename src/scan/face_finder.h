@@ -46,6 +46,15 @@ class FaceFinder {
   // face sees the same features), with 64 px of context.  nullopt: no face
   // there at that scale (the reference would not have one either).
   std::optional<Box> reference_box(const cv::Mat& frame, const Box& coarse, StageTimings& timings);
+  // Faces in the square window `kNearWindowWidths` box widths wide around
+  // `near`, looked at closely: the window is given the detector at
+  // kNearInput, so a face of near's size is ~64 px there, about four times
+  // the smallest the detector finds (the proposal input gives it ~16-22 px
+  // for a 60-90 px face).  Boxes in frame pixels, highest score first.
+  std::vector<FaceDetection> detect_near(const cv::Mat& frame, const Box& near,
+                                         StageTimings& timings);
+  static constexpr float kNearWindowWidths = 3;
+  static constexpr int kNearInput = 192;
 
  private:
   vision::FaceDetector& detector_at(int input);

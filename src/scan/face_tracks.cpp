@@ -89,30 +89,66 @@ FaceTracks::FaceTracks(const FaceMatcher& matcher, std::vector<std::string> name
                        FaceTrackOptions options, bool keep_pixels)
     : matcher_(matcher), names_(std::move(names)), options_(options), keep_pixels_(keep_pixels) {}
 
+std::optional<float> FaceTracks::fit(const DescribedFace& face, const Box& box,
+                                     const Descriptor& descriptor) const {
+  if (!face.descriptor.empty() && !descriptor.empty() &&
+      vision::descriptor_distance(face.descriptor, descriptor) > options_.max_descriptor_step)
+    return std::nullopt;
+  const float overlap = iou(face.box, box);
+  const float ratio = face.box.width / std::max(1.f, box.width);
+  const bool near =
+      centre_step(face.box, box) <= options_.max_centre_step && ratio > 1 / 1.5f && ratio < 1.5f;
+  if (overlap < options_.min_iou && !near) return std::nullopt;
+  // Overlap first; a near face without overlap ranks below any overlap.
+  return overlap >= options_.min_iou ? 1.f + overlap : 1.f - centre_step(face.box, box);
+}
+
 int FaceTracks::continued_by(const DescribedFace& face, const std::vector<bool>& taken) const {
   int best = -1;
   float best_fit = 0;
   for (std::size_t k = 0; k < open_.size(); ++k) {
     if (taken[k]) continue;
-    const Track& track = open_[k];
-    if (!face.descriptor.empty() && !track.last_descriptor.empty() &&
-        vision::descriptor_distance(face.descriptor, track.last_descriptor) >
-            options_.max_descriptor_step)
-      continue;
-    const float overlap = iou(face.box, track.last_box);
-    const float ratio = face.box.width / std::max(1.f, track.last_box.width);
-    const bool near = centre_step(face.box, track.last_box) <= options_.max_centre_step &&
-                      ratio > 1 / 1.5f && ratio < 1.5f;
-    if (overlap < options_.min_iou && !near) continue;
-    // Overlap first; a near face without overlap ranks below any overlap.
-    const float fit =
-        overlap >= options_.min_iou ? 1.f + overlap : 1.f - centre_step(face.box, track.last_box);
-    if (best < 0 || fit > best_fit) {
+    const std::optional<float> f = fit(face, open_[k].last_box, open_[k].last_descriptor);
+    if (f && (best < 0 || *f > best_fit)) {
       best = static_cast<int>(k);
-      best_fit = fit;
+      best_fit = *f;
     }
   }
   return best;
+}
+
+bool FaceTracks::may_match(const Descriptor& descriptor) const {
+  for (std::size_t t = 0; t < names_.size(); ++t)
+    if (matcher_.distance_to(t, descriptor) <= matcher_.threshold_of(t) + options_.look_back_reach)
+      return true;
+  return false;
+}
+
+// Walks back from the track's first frame while the same face is found
+// (through up to max_missed frames without it, as inside a track), each
+// step compared with the face found after it.
+void FaceTracks::look_back(Track& track) {
+  Box box = track.first_box;
+  Descriptor descriptor = track.samples.front().descriptor;
+  for (auto it = earlier_.rbegin(); it != earlier_.rend(); ++it) {
+    if (track.first_index - it->index > options_.max_missed + 1) break;
+    std::optional<float> best_fit;
+    const DescribedFace* best = nullptr;
+    const std::vector<DescribedFace> found = look_again_(it->frame, box);
+    for (const DescribedFace& face : found) {
+      const std::optional<float> f = fit(face, box, descriptor);
+      if (f && (!best_fit || *f > *best_fit)) {
+        best_fit = f;
+        best = &face;
+      }
+    }
+    if (!best) continue;
+    track.first_index = it->index;
+    track.first_time = it->time;
+    track.first_box = box = best->box;
+    track.frames += 1;
+    descriptor = best->descriptor;
+  }
 }
 
 void FaceTracks::sample(Track& track, std::int64_t index, double time, const DescribedFace& face,
@@ -139,6 +175,10 @@ void FaceTracks::sample(Track& track, std::int64_t index, double time, const Des
       best.frame = frame.clone();
     }
   }
+}
+
+void FaceTracks::look_back_with(LookAgain look_again) {
+  look_again_ = std::move(look_again);
 }
 
 void FaceTracks::add_frame(std::int64_t index, double time, const std::vector<DescribedFace>& faces,
@@ -175,7 +215,14 @@ void FaceTracks::add_frame(std::int64_t index, double time, const std::vector<De
     if (!face.descriptor.empty() && ((!reused && !face.reused) || track->samples.empty()))
       sample(*track, index, time, face, frame);
   }
-  for (Track& t : started) open_.push_back(std::move(t));
+  for (Track& t : started) {
+    if (look_again_ && !t.samples.empty() && may_match(t.samples.front().descriptor)) look_back(t);
+    open_.push_back(std::move(t));
+  }
+  if (look_again_ && options_.look_back > 0) {
+    earlier_.push_back({index, time, frame});
+    while (earlier_.size() > static_cast<std::size_t>(options_.look_back)) earlier_.pop_front();
+  }
 }
 
 std::optional<TrackOutcome> FaceTracks::decide(Track& track) {

@@ -20,9 +20,19 @@
 // seen for `max_missed` sampled frames ends and is decided.  Frames whose
 // faces were re-used from an earlier analysed frame (the scene gate, held
 // frames) extend the tracks without adding samples.
+//
+// Look-back: the optimized path's detector input misses faces it should
+// find as they enter (a small or blurred face is found only once it is
+// well in view), so a track would start late.  A track whose first face
+// may match a target looks again, more closely (look_back_with), at the
+// few sampled frames before its first, and starts at the earliest one on
+// which the same face is found.  Those faces only move its start: they are
+// not samples, so the decision is the one the track would have had anyway.
 #include <opencv2/core.hpp>
 
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -86,6 +96,16 @@ class FaceTracks {
   FaceTracks(const FaceMatcher& matcher, std::vector<std::string> names, FaceTrackOptions options,
              bool keep_pixels);
 
+  // The faces found, and described, by looking closely at the window of an
+  // earlier sampled frame around `near` (frame pixels).
+  using LookAgain =
+      std::function<std::vector<DescribedFace>(const cv::Mat& frame, const Box& near)>;
+  // From now on, a track that begins within options.look_back_reach of a
+  // target looks back with `look_again` over the options.look_back sampled
+  // frames before it.  The frames given to add_frame are then held (not
+  // copied) for that long: their pixels must not be overwritten meanwhile.
+  void look_back_with(LookAgain look_again);
+
   // One sampled frame's faces, in sample order.  reused: the faces are an
   // earlier frame's, not looked at again (they extend their tracks only).
   void add_frame(std::int64_t index, double time, const std::vector<DescribedFace>& faces,
@@ -118,7 +138,20 @@ class FaceTracks {
     std::vector<Best> best;  // per target
   };
 
+  // An earlier sampled frame, for look-back.
+  struct Earlier {
+    std::int64_t index = 0;
+    double time = 0;
+    cv::Mat frame;
+  };
+
+  // How well `face` continues a track last seen at `box` with `descriptor`
+  // (higher is better); nullopt when it cannot be the same face.
+  std::optional<float> fit(const DescribedFace& face, const Box& box,
+                           const Descriptor& descriptor) const;
   int continued_by(const DescribedFace& face, const std::vector<bool>& taken) const;
+  bool may_match(const Descriptor& descriptor) const;
+  void look_back(Track& track);
   void sample(Track& track, std::int64_t index, double time, const DescribedFace& face,
               const cv::Mat& frame);
   std::optional<TrackOutcome> decide(Track& track);
@@ -129,6 +162,8 @@ class FaceTracks {
   FaceTrackOptions options_;
   bool keep_pixels_;
   std::vector<Track> open_;
+  LookAgain look_again_;
+  std::deque<Earlier> earlier_;  // the last look_back sampled frames, oldest first
   std::vector<TrackOutcome> decided_;
   std::vector<DecidedTrack> history_;
 };

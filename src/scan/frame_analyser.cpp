@@ -35,19 +35,29 @@ std::vector<DescribedFace> FrameAnalyser::describe_faces(const cv::Mat& frame, i
     for (DescribedFace& face : faces) face.quality.detector_score = detections[face.input].score;
     return faces;
   }
+  std::vector<DescribedFace> faces = describe_detections(frame, detections, work.timings);
+  for (DescribedFace& face : faces) face.at_reference = true;
+  work.embedded += static_cast<std::int64_t>(faces.size());
+  return faces;
+}
+
+std::vector<DescribedFace> FrameAnalyser::describe_detections(
+    const cv::Mat& frame, const std::vector<FaceDetection>& detections, StageTimings& timings) {
+  std::vector<Box> boxes;
   std::vector<float> scores;
   for (const auto& d : detections)
     if (d.box.width >= options_.min_face_px) {
       boxes.push_back(d.box);
       scores.push_back(d.score);
     }
-  std::vector<DescribedFace> faces = describer_.describe(frame, boxes, work.timings);
-  for (DescribedFace& face : faces) {
-    face.at_reference = true;
-    face.quality.detector_score = scores[face.input];
-  }
-  work.embedded += static_cast<std::int64_t>(faces.size());
+  std::vector<DescribedFace> faces = describer_.describe(frame, boxes, timings);
+  for (DescribedFace& face : faces) face.quality.detector_score = scores[face.input];
   return faces;
+}
+
+std::vector<DescribedFace> FrameAnalyser::look_again(const cv::Mat& frame, const Box& near,
+                                                     StageTimings& timings) {
+  return describe_detections(frame, finder_.detect_near(frame, near, timings), timings);
 }
 
 FrameAnalysis FrameAnalyser::analyse(const cv::Mat& frame, int detector_input, FaceTracker* tracker,

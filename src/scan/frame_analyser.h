@@ -48,11 +48,21 @@ class FrameAnalyser {
   FrameAnalysis analyse(const cv::Mat& frame, int detector_input, FaceTracker* tracker,
                         StageTimings& timings);
 
+  // The matchable faces near `near` on `frame`, looked at closely
+  // (FaceFinder::detect_near) and described: the face track stage's
+  // look-back (FaceTracks::look_back_with).
+  std::vector<DescribedFace> look_again(const cv::Mat& frame, const Box& near,
+                                        StageTimings& timings);
+
  private:
   // detect + describe: the frame's matchable faces.
   std::vector<DescribedFace> describe_faces(const cv::Mat& frame, int detector_input,
                                             FaceTracker* tracker, FrameAnalysis& analysis,
                                             FaceDecider::Work& work);
+  // Every detection at least min_face_px wide, described on its own box.
+  std::vector<DescribedFace> describe_detections(const cv::Mat& frame,
+                                                 const std::vector<FaceDetection>& detections,
+                                                 StageTimings& timings);
 
   ScanOptions options_;
   TargetMatchers matchers_;

@@ -92,6 +92,14 @@ struct FaceTrackOptions {
   // Consecutive descriptors of one face on screen differ by < 0.1 (bench
   // clips); two people by > 0.45 (docs/threshold.md).
   float max_descriptor_step = 0.4f;
+  // Look-back (scan/face_tracks.h; the optimized path): a track whose first
+  // face lies within `look_back_reach` of a target's threshold looks again
+  // at the `look_back` sampled frames before it (0: never).  The proposal
+  // input finds a face of 60-90 px only once it is well in view: on the
+  // TikTok-like clips, up to 3 sampled frames after it entered
+  // (docs/threshold.md, "Face tracks").
+  int look_back = 3;
+  float look_back_reach = 0.1f;
 };
 
 // How face targets are decided: per face track (the default), or each

@@ -83,6 +83,13 @@ ScanResult Scanner::Impl::scan(const fs::path& video, const std::string& input) 
   std::optional<FaceTracks> tracks;
   if (options.decide == FaceDecision::track && !matchers.face_target_names().empty())
     tracks.emplace(matchers.faces(), matchers.face_target_names(), options.tracks, keep_pixels);
+  // Look-back on the optimized path only: its proposal input is what
+  // misses entering faces, and its decode thread gives every sampled frame
+  // its own pixels (the inline decoder of the reference path re-uses them).
+  if (tracks && feed_options.decode_thread)
+    tracks->look_back_with([&](const cv::Mat& frame, const Box& near) {
+      return analyser.look_again(frame, near, result.timings);
+    });
   auto take_decided_tracks = [&] {
     for (TrackOutcome& outcome : tracks->take_decided())
       aggregator.add_span(std::move(outcome.span));

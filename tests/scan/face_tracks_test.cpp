@@ -238,3 +238,119 @@ TEST_F(FaceTrackStage, AFaceGoesToTheTargetItsTemplateIsClosestTo) {
   EXPECT_EQ(outcomes[0].span.best.target, "near");
   EXPECT_EQ(tracks.history()[0].scores.size(), 2u);
 }
+
+namespace {
+
+// Look-back: frame i's pixels hold i, so that a made-up LookAgain knows
+// which earlier frame it is shown.
+class LookBack : public FaceTrackStage {
+ protected:
+  // Frames 0..n-1 with faces_at(i); look_again(i, near) what looking again
+  // at frame i finds (and is recorded in `looked_at`).
+  template <typename FacesAt, typename FoundAt>
+  std::vector<TrackOutcome> run_looking_back(FaceTracks& tracks, int n, FacesAt faces_at,
+                                             FoundAt found_at) {
+    tracks.look_back_with([&, found_at](const cv::Mat& frame, const Box& near) {
+      const int i = frame.at<cv::Vec3b>(0, 0)[0];
+      looked_at.push_back(i);
+      return found_at(i, near);
+    });
+    for (int i = 0; i < n; ++i) {
+      const cv::Mat pixels(8, 8, CV_8UC3, cv::Scalar::all(i));
+      tracks.add_frame(i, i * kPeriod, faces_at(i), false, pixels);
+    }
+    tracks.finish();
+    return tracks.take_decided();
+  }
+  std::vector<int> looked_at;
+};
+
+// The target's face drifting 10 px a frame, on screen from frame 2; the
+// scan's detector finds it from frame 5 on.
+std::vector<DescribedFace> detected_from_5(int i) {
+  if (i < 5) return {};
+  return {face(0.45f, box_at(100 + 10.f * i))};
+}
+
+}  // namespace
+
+TEST_F(LookBack, ATrackThatMayMatchStartsWhereItsFaceIsFoundOnEarlierFrames) {
+  FaceTracks tracks(matcher, {"t"}, options, false);
+  auto outcomes = run_looking_back(tracks, 10, detected_from_5, [](int i, const Box&) {
+    std::vector<DescribedFace> found;
+    if (i >= 2) found.push_back(face(0.47f, box_at(100 + 10.f * i)));
+    return found;
+  });
+  ASSERT_EQ(outcomes.size(), 1u);
+  const HitSpan& span = outcomes[0].span;
+  EXPECT_EQ(span.first_index, 2);
+  EXPECT_DOUBLE_EQ(span.first_time, 2 * kPeriod);
+  EXPECT_EQ(span.last_index, 9);
+  EXPECT_EQ(span.frames, 8);
+  EXPECT_EQ(looked_at, (std::vector<int>{4, 3, 2})) << "the look_back frames before, latest first";
+  ASSERT_EQ(tracks.history().size(), 1u);
+  EXPECT_EQ(tracks.history()[0].samples, 5) << "faces looked back at are not samples";
+  EXPECT_DOUBLE_EQ(tracks.history()[0].first_time, 2 * kPeriod);
+  EXPECT_FLOAT_EQ(tracks.history()[0].first_box.x, 120.f);
+
+  // Without look-back the same track starts where it was detected.
+  FaceTracks plain(matcher, {"t"}, options, false);
+  outcomes = run(plain, 10, detected_from_5);
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_EQ(outcomes[0].span.first_index, 5);
+}
+
+TEST_F(LookBack, AStrangersTrackDoesNotLookBack) {
+  FaceTracks tracks(matcher, {"t"}, options, false);
+  // Beyond the threshold by more than look_back_reach.
+  const float far = 0.55f + options.look_back_reach + 0.05f;
+  run_looking_back(
+      tracks, 10,
+      [&](int i) {
+        return i < 5 ? std::vector<DescribedFace>{}
+                     : std::vector<DescribedFace>{face(far, box_at(100 + 10.f * i))};
+      },
+      [&](int, const Box&) { return std::vector<DescribedFace>{face(far, box_at(100))}; });
+  EXPECT_TRUE(looked_at.empty());
+  ASSERT_EQ(tracks.history().size(), 1u);
+  EXPECT_DOUBLE_EQ(tracks.history()[0].first_time, 5 * kPeriod);
+}
+
+TEST_F(LookBack, StopsAtAnotherPersonOrAGapLongerThanMaxMissed) {
+  // Another person's face at the same place on frames 3 and 4: the track
+  // cannot go back past them (a gap of 2 frames is allowed, so frame 2 is
+  // looked at too, and has nobody).
+  FaceTracks tracks(matcher, {"t"}, options, false);
+  auto outcomes = run_looking_back(tracks, 10, detected_from_5, [](int i, const Box&) {
+    std::vector<DescribedFace> found;
+    if (i == 3 || i == 4) found.push_back(face(1.3f, box_at(100 + 10.f * i)));
+    return found;
+  });
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_EQ(outcomes[0].span.first_index, 5);
+  EXPECT_EQ(looked_at, (std::vector<int>{4, 3, 2}));
+
+  // The face found 4 frames before the track's first and not between: more
+  // than max_missed (2) frames unseen, so not the same track.
+  options.look_back = 5;
+  FaceTracks gap(matcher, {"t"}, options, false);
+  looked_at.clear();
+  outcomes = run_looking_back(gap, 10, detected_from_5, [](int i, const Box&) {
+    std::vector<DescribedFace> found;
+    if (i <= 1) found.push_back(face(0.45f, box_at(100 + 10.f * i)));
+    return found;
+  });
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_EQ(outcomes[0].span.first_index, 5);
+  EXPECT_EQ(looked_at, (std::vector<int>{4, 3, 2}));
+}
+
+TEST_F(LookBack, AFaceFoundFarFromTheTrackIsNotItsFace) {
+  FaceTracks tracks(matcher, {"t"}, options, false);
+  // Same descriptor, but at the other side of the frame.
+  auto outcomes = run_looking_back(tracks, 10, detected_from_5, [](int, const Box&) {
+    return std::vector<DescribedFace>{face(0.45f, box_at(600))};
+  });
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_EQ(outcomes[0].span.first_index, 5);
+}

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdint>
@@ -273,7 +274,10 @@ fs::path make_clip(const ClipSpec& spec) {
   static std::atomic<int> counter{0};
   fs::path temp = dir / (std::string(name, 16) + ".tmp-" + std::to_string(::getpid()) + "-" +
                          std::to_string(counter++) + ".mp4");
-  RunResult result = run_program(clip_ffmpeg_argv(spec, temp), {}, 180);
+  // A 60-s clip took ~170 s of ffmpeg on a shared 2-core machine (load
+  // 10): the limit grows with the clip's length.
+  const int timeout_seconds = std::max(180, static_cast<int>(10 * spec.duration));
+  RunResult result = run_program(clip_ffmpeg_argv(spec, temp), {}, timeout_seconds);
   if (result.exit_code != 0 || !fs::exists(temp)) {
     std::error_code ec;
     fs::remove(temp, ec);
