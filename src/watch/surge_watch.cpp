@@ -91,7 +91,8 @@ TrendUpkeep::TrendUpkeep(store::Store& store, const Config& config,
                          const sources::CancelFlag& stop, Timing timing)
     : store_(store),
       log_(log),
-      surges_(store, config.trend, SurgeWatchOptions{std::move(trend_sinks), config.watch.dashboard_url}),
+      surges_(store, config.trend,
+              SurgeWatchOptions{std::move(trend_sinks), config.watch.dashboard_url}),
       refresher_(store, config,
                  [&stop] {
                    RefreshOptions options;
